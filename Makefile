@@ -1,0 +1,47 @@
+# Takumi — build, set up and test.
+#   make demo   set up, then run the main job on the default embedded model
+#   make test   set up, then run every test (unit tests and real-model checks), optimized build
+SHELL := /bin/bash
+MODEL ?= qwen2.5-coder-0.5b-instruct
+SWIFT ?= swift
+CONFIG ?= release
+BIN := .build/$(CONFIG)/takumi
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all setup deps model build test unit-test demo bench clean
+
+all: build
+
+setup: deps model
+
+# Debian packages the build needs (libgit2 through pkg-config).
+deps:
+	@if ! pkg-config --exists libgit2 2>/dev/null; then \
+	  echo "make: installing libgit2-dev and pkg-config" >&2; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq libgit2-dev pkg-config >/dev/null; \
+	fi
+
+model:
+	scripts/fetch-model $(MODEL)
+
+build: deps
+	$(SWIFT) build -c $(CONFIG) --build-tests
+
+test: setup build
+	TAKUMI_REQUIRE_MODEL=1 TAKUMI_BIN="$(CURDIR)/$(BIN)" $(SWIFT) test -c $(CONFIG) --skip-build
+
+# Unit tests only (no model needed), debug build.
+unit-test: deps
+	$(SWIFT) test
+
+demo: setup
+	$(SWIFT) build -c $(CONFIG) --product takumi
+	scripts/demo
+
+bench: setup
+	$(SWIFT) build -c $(CONFIG) --product takumi
+	$(BIN) bench
+
+clean:
+	rm -rf .build

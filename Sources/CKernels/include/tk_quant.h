@@ -1,0 +1,51 @@
+#ifndef TAKUMI_TK_QUANT_H
+#define TAKUMI_TK_QUANT_H
+#include "tk_types.h"
+#include "tk_pool.h"
+
+/* ---- CPU features and kernel level ---- */
+int tk_cpu_best_level(void);               /* best tk_level supported by CPU and OS */
+bool tk_cpu_has_avx512_vnni(void);
+/* Forces a level for all dispatching kernels (tests use TK_LEVEL_SCALAR for the reference
+ * twin). Levels above what the CPU supports are clamped. Returns the level in force. */
+int tk_set_kernel_level(int level);
+int tk_kernel_level(void);
+
+/* ---- block geometry ---- */
+int64_t tk_type_block_size(int type);      /* values per block (1 for F32/F16/BF16); 0 = unknown */
+int64_t tk_type_block_bytes(int type);     /* bytes per block; 0 = unknown type */
+int64_t tk_row_bytes(int type, int64_t n); /* bytes of a row of n values; -1 if n is not a multiple of the block size */
+bool tk_type_supported(int type);          /* can be dequantized and multiplied */
+
+/* ---- scalar conversions ---- */
+float tk_fp16_to_f32(uint16_t h);
+uint16_t tk_f32_to_fp16(float f);
+float tk_bf16_to_f32(uint16_t h);
+
+/* ---- dequantization: n values of `type` at src -> dst (float[n]) ---- */
+void tk_dequantize_row(int type, const void *src, float *dst, int64_t n);
+
+/* ---- quantization (used for activations, and by tests to build weights) ----
+ * Writes tk_row_bytes(type, n) bytes. Supported targets: Q8_0, Q8_K, and for tests every
+ * weight type (Q4_0, Q5_0, Q8_0, Q4_K, Q5_K, Q6_K, F16, BF16, F32) with a simple
+ * round-to-nearest quantizer. Returns false for an unsupported type. */
+bool tk_quantize_row(int type, const float *src, void *dst, int64_t n);
+
+/* The activation format a weight type's dot product consumes (Q8_0 for the *_0 types,
+ * Q8_K for K-quants, F32 for float weights). */
+int tk_vec_dot_type(int weight_type);
+
+/* Dot product of one weight row (n values, `type`) with one activation row already in
+ * tk_vec_dot_type(type) format. */
+float tk_vec_dot(int type, int64_t n, const void *w_row, const void *x_row);
+
+/* ---- matmul ----
+ * W: `rows` rows of `n_in` values of `type`, row-major, rows contiguous (tk_row_bytes apart).
+ * x: n_tokens x n_in floats (row t at x + t*n_in).  y: n_tokens x rows floats.
+ * y[t][r] = sum_i W[r][i] * x[t][i]. Activations are quantized once (into scratch) and
+ * the rows are split across the pool's threads (pool may be NULL: single thread). */
+size_t tk_matmul_scratch_bytes(int type, int64_t n_in, int64_t n_tokens);
+void tk_matmul(tk_pool *pool, int type, const void *W, int64_t rows, int64_t n_in,
+               const float *x, int64_t n_tokens, float *y, void *scratch);
+
+#endif

@@ -1,0 +1,31 @@
+#ifndef TAKUMI_TK_TYPES_H
+#define TAKUMI_TK_TYPES_H
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+/* GGUF / ggml tensor type ids (the numbers stored in the file). */
+typedef enum {
+    TK_TYPE_F32  = 0,
+    TK_TYPE_F16  = 1,
+    TK_TYPE_Q4_0 = 2,
+    TK_TYPE_Q4_1 = 3,
+    TK_TYPE_Q5_0 = 6,
+    TK_TYPE_Q5_1 = 7,
+    TK_TYPE_Q8_0 = 8,
+    TK_TYPE_Q4_K = 12,
+    TK_TYPE_Q5_K = 13,
+    TK_TYPE_Q6_K = 14,
+    TK_TYPE_Q8_K = 15,
+    TK_TYPE_BF16 = 30,
+} tk_type;
+
+/* Which instruction set the dispatching kernels use. TK_LEVEL_AUTO = best the CPU+OS allow. */
+typedef enum {
+    TK_LEVEL_AUTO = -1,
+    TK_LEVEL_SCALAR = 0,
+    TK_LEVEL_AVX2 = 1,   /* AVX2 + FMA + F16C */
+    TK_LEVEL_AVX512 = 2, /* AVX-512 F/BW/VL (+VNNI when present) */
+} tk_level;
+
+#endif

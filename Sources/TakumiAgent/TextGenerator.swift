@@ -1,0 +1,113 @@
+import Foundation
+
+/// The seam between the agent and any language model.
+///
+/// The agent never imports the inference engine: the CLI wires in the in-process engine
+/// (`TakumiInference`) or an HTTP backend behind this protocol, and tests use scripted
+/// generators that replay recorded answers.
+public protocol TextGenerator: AnyObject {
+    /// A short description for logs and `--json` output, e.g. "qwen2.5-coder-0.5b-instruct".
+    var modelDescription: String { get }
+
+    /// Counts tokens of `text` as the model would (used for context budgets).
+    func countTokens(_ text: String) -> Int
+
+    /// Generates a completion for `request`, reporting progress and text pieces through
+    /// `onEvent`; returning `.stop` from it ends generation early (the result is then
+    /// marked `.cancelled`). Throws on model errors (context overflow, I/O ...).
+    func generate(_ request: GenerationRequest,
+                  onEvent: (GenerationEvent) -> GenerationControl) throws -> GenerationResult
+}
+
+public struct ChatMessage: Equatable, Sendable, Codable {
+    public enum Role: String, Sendable, Codable { case system, user, assistant }
+    public var role: Role
+    public var content: String
+    public init(role: Role, content: String) {
+        self.role = role
+        self.content = content
+    }
+    public static func system(_ text: String) -> ChatMessage { ChatMessage(role: .system, content: text) }
+    public static func user(_ text: String) -> ChatMessage { ChatMessage(role: .user, content: text) }
+    public static func assistant(_ text: String) -> ChatMessage { ChatMessage(role: .assistant, content: text) }
+}
+
+/// What the model is asked to continue.
+public enum PromptInput: Equatable, Sendable {
+    /// A conversation, formatted with the model's chat template; the answer is the
+    /// assistant's next turn.
+    case chat([ChatMessage])
+    /// Fill-in-the-middle: the model writes what goes between `prefix` and `suffix`.
+    /// `contextFiles` (path, content) are given before it as repository context.
+    case fillInMiddle(prefix: String, suffix: String, path: String?, contextFiles: [(String, String)])
+    /// Text sent exactly as given (special tokens such as `<|im_start|>` are recognized).
+    case raw(String)
+
+    public static func == (a: PromptInput, b: PromptInput) -> Bool {
+        switch (a, b) {
+        case let (.chat(x), .chat(y)): return x == y
+        case let (.raw(x), .raw(y)): return x == y
+        case let (.fillInMiddle(p1, s1, f1, c1), .fillInMiddle(p2, s2, f2, c2)):
+            return p1 == p2 && s1 == s2 && f1 == f2
+                && c1.map { $0.0 + "\u{0}" + $0.1 } == c2.map { $0.0 + "\u{0}" + $0.1 }
+        default: return false
+        }
+    }
+}
+
+public struct SamplingOptions: Equatable, Sendable {
+    /// 0 means greedy (argmax).
+    public var temperature: Double = 0
+    public var topK: Int = 40
+    public var topP: Double = 0.95
+    public var minP: Double = 0.05
+    public var repetitionPenalty: Double = 1.0
+    public var seed: UInt64 = 0
+    public init() {}
+    public static let greedy = SamplingOptions()
+}
+
+public struct GenerationRequest: Equatable, Sendable {
+    public var prompt: PromptInput
+    public var maxTokens: Int
+    public var sampling: SamplingOptions
+    /// Generation stops before any of these strings; the stop string is not part of the text.
+    public var stopStrings: [String]
+    public init(prompt: PromptInput, maxTokens: Int = 512, sampling: SamplingOptions = .greedy,
+                stopStrings: [String] = []) {
+        self.prompt = prompt
+        self.maxTokens = maxTokens
+        self.sampling = sampling
+        self.stopStrings = stopStrings
+    }
+}
+
+public enum GenerationEvent: Equatable, Sendable {
+    /// Prompt processing progress, in tokens.
+    case prefill(done: Int, total: Int)
+    /// A piece of generated text (always whole UTF-8 characters).
+    case text(String)
+}
+
+public enum GenerationControl: Sendable { case `continue`, stop }
+
+public struct GenerationResult: Equatable, Sendable {
+    public enum FinishReason: String, Sendable, Codable { case endOfTurn = "stop", maxTokens = "length", stopString = "stop_string", cancelled }
+    public var text: String
+    public var promptTokens: Int
+    public var generatedTokens: Int
+    public var finishReason: FinishReason
+    public var prefillSeconds: Double
+    public var decodeSeconds: Double
+    public init(text: String, promptTokens: Int, generatedTokens: Int, finishReason: FinishReason,
+                prefillSeconds: Double, decodeSeconds: Double) {
+        self.text = text
+        self.promptTokens = promptTokens
+        self.generatedTokens = generatedTokens
+        self.finishReason = finishReason
+        self.prefillSeconds = prefillSeconds
+        self.decodeSeconds = decodeSeconds
+    }
+    public var prefillTokensPerSecond: Double { prefillSeconds > 0 ? Double(promptTokens) / prefillSeconds : 0 }
+    public var decodeTokensPerSecond: Double { decodeSeconds > 0 ? Double(generatedTokens) / decodeSeconds : 0 }
+}

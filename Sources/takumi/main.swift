@@ -1,0 +1,3 @@
+import TakumiCLI
+
+TakumiCommand.main()
