@@ -35,7 +35,8 @@ public struct Console {
     /// Progress on stderr, only on a TTY (so pipes, hooks and editors stay clean).
     public func progress(_ text: String) {
         guard stderrIsTTY else { return }
-        FileHandle.standardError.write(Data((colorEnabled ? "\u{1B}[2m\(text)\u{1B}[0m" : text).utf8 + "\n".utf8))
+        let line = colorEnabled ? "\u{1B}[2m\(text)\u{1B}[0m\n" : text + "\n"
+        FileHandle.standardError.write(Data(line.utf8))
     }
 
     /// Wraps `text` in an ANSI color when color is enabled (code: 31 red, 32 green, 33 yellow).
