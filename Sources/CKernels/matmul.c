@@ -32,21 +32,22 @@ float tk_vec_dot(int type, int64_t n, const void *w_row, const void *x_row) {
         k(n, w_row, x_row, 0, 1, &out);
         return out;
     }
-    /* The public activation format is Q8_0; the kernels read x8 (int8 values contiguous,
-     * then float scales). Convert exactly, a chunk at a time, on the stack. */
-    enum { CHUNK = 1024 };
-    _Alignas(64) unsigned char buf[CHUNK + CHUNK / QK * 4];
+    /* The public activation format is Q8_0; the kernels read x8 (see quant_blocks.h).
+     * Convert exactly, a chunk at a time, on the stack. */
+    enum { CHUNK = 512 };
+    _Alignas(64) unsigned char buf[CHUNK + CHUNK / QK * 32];
     const blk_q8_0 *xb = x_row;
     int64_t w_block_bytes = tk_type_block_bytes(type);
     float sum = 0;
     for (int64_t start = 0; start < n; start += CHUNK) {
         int64_t len = n - start < CHUNK ? n - start : CHUNK;
-        int8_t *qs = (int8_t *)buf;
-        float *d = (float *)(buf + len);
+        uint8_t *xq = buf;
+        float *dexp = (float *)(buf + len);
         for (int64_t b = 0; b < len / QK; b++) {
             const blk_q8_0 *blk = &xb[(start + b * QK) / QK];
-            memcpy(qs + b * QK, blk->qs, QK);
-            d[b] = tk_fp16_to_f32(blk->d);
+            for (int j = 0; j < QK; j++) xq[b * QK + j] = (uint8_t)(blk->qs[j] + 128);
+            float d = tk_fp16_to_f32(blk->d);
+            for (int k = 0; k < 8; k++) dexp[8 * b + k] = d;
         }
         float part;
         k(len, (const char *)w_row + start / QK * w_block_bytes, buf, 0, 1, &part);

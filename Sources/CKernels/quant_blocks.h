@@ -47,9 +47,13 @@ int tk_dispatch_state(void); /* level | features, resolved on first use */
 
 /* ---- the matmul's internal activation formats ----
  * For the *_0 weight types (Q4_0, Q5_0, Q8_0) a token's activations are quantized to
- * "x8": int8 qs[n_in] (contiguous, so SIMD loads never straddle block headers), then
- * float d[n_in/32] (per-block scale). Row bytes: n_in + 4*n_in/32, rounded up to 64.
- * For K-quants it is plain Q8_K; for float weights plain F32. */
+ * "x8", laid out for SIMD loads that never straddle block headers:
+ *   uint8  xq[n_in]          the int8 value plus 128 (so u8 x s8 VNNI products need no
+ *                             per-token sign fix-up; the weight side subtracts 128*sum(w))
+ *   float  dexp[n_in/32][8]  each block's scale repeated 8 times (one ymm, two blocks = one
+ *                             zmm: the per-block scale is a plain load, no shuffle)
+ * Row bytes: n_in + 32*(n_in/32) = 2*n_in, rounded up to 64.
+ * For K-quants the format is plain Q8_K; for float weights plain F32. */
 int64_t tk_x8_row_bytes(int64_t n_in);
 void tk_quantize_x8(const float *x, int64_t n, void *dst);
 

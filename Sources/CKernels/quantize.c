@@ -178,15 +178,15 @@ bool tk_quantize_row(int type, const float *src, void *dst, int64_t n) {
 
 /* ---- x8: the matmul's activation format for the *_0 weight types (quant_blocks.h) ---- */
 int64_t tk_x8_row_bytes(int64_t n_in) {
-    return (n_in + n_in / QK * 4 + 63) / 64 * 64;
+    return (n_in + n_in / QK * 8 * 4 + 63) / 64 * 64;
 }
 
 void tk_quantize_x8(const float *x, int64_t n, void *dst) {
-    int8_t *qs = dst;
-    float *d = (float *)(qs + n);
-    for (int64_t i = 0; i < n / QK; i++, x += QK, qs += QK) {
-        float di = absmax(x, QK) / 127.0f, id = di > 0 ? 1.0f / di : 0.0f;
-        d[i] = di;
-        for (int j = 0; j < QK; j++) qs[j] = (int8_t)clampi(rnd(x[j] * id), -127, 127);
+    uint8_t *xq = dst;
+    float *dexp = (float *)(xq + n);
+    for (int64_t i = 0; i < n / QK; i++, x += QK, xq += QK) {
+        float d = absmax(x, QK) / 127.0f, id = d > 0 ? 1.0f / d : 0.0f;
+        for (int k = 0; k < 8; k++) dexp[8 * i + k] = d;
+        for (int j = 0; j < QK; j++) xq[j] = (uint8_t)(clampi(rnd(x[j] * id), -127, 127) + 128);
     }
 }
