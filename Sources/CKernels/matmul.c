@@ -56,6 +56,18 @@ float tk_vec_dot(int type, int64_t n, const void *w_row, const void *x_row) {
     return sum;
 }
 
+int64_t tk_matmul_input_bytes(int type, int64_t n_in) {
+    if (!tk_type_supported(type) || tk_row_bytes(type, n_in) < 0) return -1;
+    return tk_vec_dot_type(type) == TK_TYPE_F32 ? 0 : x_row_bytes(type, n_in);
+}
+
+bool tk_quantize_matmul_input(int type, const float *x, int64_t n_in, void *dst) {
+    int64_t bytes = tk_matmul_input_bytes(type, n_in);
+    if (bytes < 0) return false;
+    if (bytes > 0) tk_quantize_activations(uses_x8(type) ? TK_TYPE_Q8_0 : TK_TYPE_Q8_K, x, n_in, dst);
+    return true;
+}
+
 size_t tk_matmul_scratch_bytes(int type, int64_t n_in, int64_t n_tokens) {
     if (!tk_type_supported(type) || tk_row_bytes(type, n_in) < 0 || n_tokens < 0) return 0;
     if (tk_vec_dot_type(type) == TK_TYPE_F32) return 0;
@@ -84,8 +96,7 @@ static void quantize_task(void *p, int ti, int nt) {
     for (int64_t t = t0; t < t1; t++) {
         const float *xt = job->x + t * job->n_in;
         char *dst = (char *)job->xq + t * job->xq_stride;
-        if (uses_x8(job->type)) tk_quantize_x8(xt, job->n_in, dst);
-        else tk_quantize_row(TK_TYPE_Q8_K, xt, dst, job->n_in);
+        tk_quantize_activations(uses_x8(job->type) ? TK_TYPE_Q8_0 : TK_TYPE_Q8_K, xt, job->n_in, dst);
     }
 }
 

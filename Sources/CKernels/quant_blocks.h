@@ -55,7 +55,10 @@ int tk_dispatch_state(void); /* level | features, resolved on first use */
  * Row bytes: n_in + 32*(n_in/32) = 2*n_in, rounded up to 64.
  * For K-quants the format is plain Q8_K; for float weights plain F32. */
 int64_t tk_x8_row_bytes(int64_t n_in);
-void tk_quantize_x8(const float *x, int64_t n, void *dst);
+void tk_quantize_x8(const float *x, int64_t n, void *dst); /* scalar reference */
+/* x8 (type = any *_0 weight type's x8) or Q8_K (type = TK_TYPE_Q8_K) at the level in force;
+ * byte-identical to the scalar quantizers. */
+void tk_quantize_activations(int type, const float *x, int64_t n, void *dst);
 
 /* Kernel: dot products of one weight row (n values) with nx activation rows (nx = 1..4)
  * stored x_stride bytes apart in the matmul's internal format; out[t] for t < nx. */

@@ -16,8 +16,10 @@ static float absmax(const float *x, int n) {
 
 static int clampi(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : v; }
 
-/* round to nearest int, ties away from zero (any fixed rule is fine for a quantizer) */
-static int rnd(float v) { return (int)lroundf(v); }
+/* Round to nearest, ties to even: the rule of cvtps2dq, so the SIMD activation quantizers
+ * (quantize_simd.c) produce exactly the same bytes. lrintf inlines to cvtss2si with
+ * -fno-math-errno. */
+static int rnd(float v) { return (int)lrintf(v); }
 
 static void quant_q8_0(const float *x, blk_q8_0 *b, int64_t nb) {
     for (int64_t i = 0; i < nb; i++, x += QK) {
