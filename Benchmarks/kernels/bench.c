@@ -3,7 +3,7 @@
  * For every shape, kernel level, thread count (1, 2) and n_tokens (1, 128) it prints the
  * time per call, GB/s of weights streamed and GMAC/s. Weights are cycled through enough
  * copies (>= 256 MB) that decode-sized calls read from DRAM, as they do in a real forward
- * pass, instead of from cache. */
+ * pass, instead of from cache. Times are the best ~20 ms batch (see below). */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,16 +61,21 @@ int main(int argc, char **argv) {
             tk_set_kernel_level(level);
             for (int threads = 1; threads <= 2; threads++) {
                 for (int tokens = 1; tokens <= 128; tokens *= 128) {
-                    /* the scalar twin is a reference, not a contender: keep its runs short */
-                    double budget = level == 0 ? 0.1 : 0.4;
+                    /* Batches of ~20 ms; report the fastest batch. The machine is shared,
+                     * and the best batch is the one least disturbed by other processes.
+                     * The scalar twin is a reference, not a contender: keep its runs short. */
+                    double budget = level == 0 ? 0.1 : 0.5, per = 1e30, start = now();
                     int calls = 0;
-                    double t0 = now(), t;
-                    do {
-                        tk_matmul(pools[threads], s->type, W + (calls % copies) * w_bytes, s->rows, s->n_in,
-                                  x, tokens, y, scratch);
-                        calls++;
-                    } while ((t = now() - t0) < budget && calls < 100000);
-                    double per = t / calls;
+                    while (now() - start < budget) {
+                        int batch = 0;
+                        double t0 = now(), t;
+                        do {
+                            tk_matmul(pools[threads], s->type, W + (calls % copies) * w_bytes, s->rows, s->n_in,
+                                      x, tokens, y, scratch);
+                            calls++, batch++;
+                        } while ((t = now() - t0) < 0.02);
+                        if (t / batch < per) per = t / batch;
+                    }
                     printf("%-28s %-7s %3d %4d %10.4f %8.2f %8.2f\n", s->name, level_names[level], threads, tokens,
                            per * 1e3, w_bytes / per * 1e-9, (double)s->rows * s->n_in * tokens / per * 1e-9);
                     fflush(stdout);
