@@ -96,17 +96,6 @@ X8_KERNEL(rows_q8_0_avx2, blk_q8_0, decode_q8_0)
 
 /* ================= K-quants against Q8_K ================= */
 
-/* The 8 six-bit scales and mins of a Q4_K/Q5_K super-block (see tk_kquant_scale_min),
- * computed four at a time on 32-bit words. */
-INLINE TGT2 void kquant_scales_mins(const uint8_t s[12], uint8_t sc[8], uint8_t m[8]) {
-    uint32_t a = load_u32(s), b = load_u32(s + 4), c = load_u32(s + 8);
-    uint32_t sc_lo = a & 0x3f3f3f3fu, m_lo = b & 0x3f3f3f3fu;
-    uint32_t sc_hi = (c & 0x0f0f0f0fu) | ((a >> 2) & 0x30303030u);
-    uint32_t m_hi = ((c >> 4) & 0x0f0f0f0fu) | ((b >> 2) & 0x30303030u);
-    memcpy(sc, &sc_lo, 4); memcpy(sc + 4, &sc_hi, 4);
-    memcpy(m, &m_lo, 4); memcpy(m + 4, &m_hi, 4);
-}
-
 /* sum_j m_j * (bsums[2j] + bsums[2j+1]) as 8 int32 lanes (lane j). */
 INLINE TGT2 __m256i min_products(const uint8_t m[8], const int16_t bsums[16]) {
     uint64_t mm;
@@ -126,7 +115,7 @@ INLINE TGT2 __m256i min_products(const uint8_t m[8], const int16_t bsums[16]) {
         for (int t = 0; t < NX; t++) acc[t] = _mm256_setzero_ps();                             \
         for (int64_t i = 0; i < n / QK_K; i++) {                                               \
             uint8_t sc[8], m[8];                                                               \
-            kquant_scales_mins(w[i].scales, sc, m);                                            \
+            tk_kquant_scales_mins(w[i].scales, sc, m);                                            \
             __m256i isum[4];                                                                   \
             for (int t = 0; t < NX; t++) isum[t] = _mm256_setzero_si256();                     \
             __m256i qh = HAS_QH ? _mm256_loadu_si256((const __m256i *)((const blk_q5_K *)(const void *)&w[i])->qh) \

@@ -2,6 +2,7 @@
  * checks, plus the per-level kernel tables shared by the .c files of this target. */
 #ifndef TAKUMI_QUANT_BLOCKS_H
 #define TAKUMI_QUANT_BLOCKS_H
+#include <string.h>
 #include "tk_quant.h"
 
 #define QK 32    /* values per block of the *_0 types */
@@ -36,6 +37,19 @@ static inline void tk_kquant_scale_min(int j, const uint8_t *s, uint8_t *sc, uin
         *sc = (uint8_t)((s[j + 4] & 15) | ((s[j - 4] >> 6) << 4));
         *m = (uint8_t)((s[j + 4] >> 4) | ((s[j] >> 6) << 4));
     }
+}
+
+/* All 8 scales and mins of a Q4_K/Q5_K super-block at once (same rules as above),
+ * four at a time on 32-bit words: bits 6-7 of bytes 0-3 / 4-7 are the high bits of the
+ * scales / mins of sub-blocks 4-7. */
+static inline void tk_kquant_scales_mins(const uint8_t s[12], uint8_t sc[8], uint8_t m[8]) {
+    uint32_t a, b, c;
+    memcpy(&a, s, 4); memcpy(&b, s + 4, 4); memcpy(&c, s + 8, 4);
+    uint32_t sc_lo = a & 0x3f3f3f3fu, m_lo = b & 0x3f3f3f3fu;
+    uint32_t sc_hi = (c & 0x0f0f0f0fu) | ((a >> 2) & 0x30303030u);
+    uint32_t m_hi = ((c >> 4) & 0x0f0f0f0fu) | ((b >> 2) & 0x30303030u);
+    memcpy(sc, &sc_lo, 4); memcpy(sc + 4, &sc_hi, 4);
+    memcpy(m, &m_lo, 4); memcpy(m + 4, &m_hi, 4);
 }
 
 /* ---- dispatch state ----
