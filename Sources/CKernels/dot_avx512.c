@@ -172,20 +172,26 @@ INLINE TGT512 __m512i pair_i16(int a, int b) {
     return _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_set1_epi16((short)a)), _mm256_set1_epi16((short)b), 1);
 }
 
-/* sum_j m_j * (bsums[2j] + bsums[2j+1]) as 8 int32 lanes. */
-INLINE TGT512 __m256i min_products(const uint8_t m[8], const int16_t bsums[16]) {
-    uint64_t mm;
-    memcpy(&mm, m, 8);
-    __m128i m8 = _mm_cvtsi64_si128((long long)mm);
-    __m256i m16 = _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(m8, m8)); /* m0 m0 m1 m1 ... */
-    return _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)bsums), m16);
+/* int16 lane l of scale vector k holds sub-block 2k + l/16 (a zmm of products covers two
+ * sub-blocks of 32 values = 16 int16 pair sums each). */
+static const uint16_t kquant_scale_words[4][32] = {
+    {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1},
+    {2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3},
+    {4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5},
+    {6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7},
+};
+
+INLINE TGT512 __m128i load_8_bytes(const uint8_t *p) {
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return _mm_cvtsi64_si128((long long)v);
 }
 
 INLINE TGT512 void rows_q4_K_512_nx(int64_t n, const blk_q4_K *w, const blk_q8_K *x0, size_t stride,
                                    const int NX, float *out) {
     const __m512i low4 = _mm512_set1_epi8(15);
-    __m512 acc[4];
-    __m256 acc_min[4];
+    __m512 acc[8];
+    __m256 acc_min[8];
     for (int t = 0; t < NX; t++) { acc[t] = _mm512_setzero_ps(); acc_min[t] = _mm256_setzero_ps(); }
     for (int64_t i = 0; i < n / QK_K; i++) {
         uint8_t sc[8], m[8];
@@ -200,7 +206,12 @@ INLINE TGT512 void rows_q4_K_512_nx(int64_t n, const blk_q4_K *w, const blk_q8_K
             q[2 * c] = _mm512_shuffle_i64x2(lo, hi, _MM_SHUFFLE(1, 0, 1, 0));
             q[2 * c + 1] = _mm512_shuffle_i64x2(lo, hi, _MM_SHUFFLE(3, 2, 3, 2));
         }
-        for (int k = 0; k < 4; k++) s[k] = pair_i16(sc[2 * k], sc[2 * k + 1]);
+        __m512i sc16 = _mm512_zextsi256_si512(_mm256_cvtepu8_epi16(load_8_bytes(sc)));
+        for (int k = 0; k < 4; k++)
+            s[k] = _mm512_permutexvar_epi16(_mm512_loadu_si512((const void *)kquant_scale_words[k]), sc16);
+        /* each min twice as int16, to pair with the two bsums of its sub-block */
+        __m128i m8 = load_8_bytes(m);
+        __m256i m16 = _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(m8, m8));
         float d = h2f(w[i].d), dmin = h2f(w[i].dmin);
         for (int t = 0; t < NX; t++) {
             const blk_q8_K *xb = (const blk_q8_K *)((const char *)x0 + t * stride) + i;
@@ -210,8 +221,8 @@ INLINE TGT512 void rows_q4_K_512_nx(int64_t n, const blk_q4_K *w, const blk_q8_K
                 isum = _mm512_dpwssd_epi32(isum, p, s[k]);
             }
             acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_set1_ps(d * xb->d), acc[t]);
-            acc_min[t] = _mm256_fnmadd_ps(_mm256_cvtepi32_ps(min_products(m, xb->bsums)),
-                                          _mm256_set1_ps(dmin * xb->d), acc_min[t]);
+            __m256i mins = _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)xb->bsums), m16);
+            acc_min[t] = _mm256_fnmadd_ps(_mm256_cvtepi32_ps(mins), _mm256_set1_ps(dmin * xb->d), acc_min[t]);
         }
     }
     for (int t = 0; t < NX; t++)
@@ -224,7 +235,7 @@ INLINE TGT512 void rows_q6_K_512_nx(int64_t n, const blk_q6_K *w, const blk_q8_K
     const __m512i low4 = _mm512_set1_epi8(15), two_bits = _mm512_set1_epi8(3);
     /* per-256-bit-half shift counts of qh: q1|q2 use bits 0-1|2-3, q3|q4 bits 4-5|6-7 */
     const __m512i shift_a = pair_i16(0, 2), shift_b = pair_i16(4, 6);
-    __m512 acc[4];
+    __m512 acc[8];
     for (int t = 0; t < NX; t++) acc[t] = _mm512_setzero_ps();
     for (int64_t i = 0; i < n / QK_K; i++) {
         __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)w[i].scales));
@@ -263,8 +274,8 @@ INLINE TGT512 void rows_q6_K_512_nx(int64_t n, const blk_q6_K *w, const blk_q8_K
     for (int t = 0; t < NX; t++) out[t] = _mm512_reduce_add_ps(acc[t]);
 }
 
-NX_DISPATCH(rows_q4_K_512, 4)
-NX_DISPATCH(rows_q6_K_512, 4)
+NX_DISPATCH(rows_q4_K_512, 8)
+NX_DISPATCH(rows_q6_K_512, 8)
 
 tk_rows_kernel tk_rows_kernel_avx512(int type, bool vnni) {
     if (!vnni) return NULL; /* every kernel here is built on vpdpbusd */
