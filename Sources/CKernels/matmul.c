@@ -86,14 +86,16 @@ typedef struct {
     int64_t xq_stride;  /* bytes between tokens in xq */
     int64_t rows_per_chunk, n_chunks;
     _Atomic int64_t next_chunk;
+    _Atomic int64_t next_token; /* for quantize_task */
 } matmul_job;
 
-/* Quantizes the tokens of this thread's share of the activations. */
+/* Quantizes activations a token at a time, taking tokens from a shared counter. */
 static void quantize_task(void *p, int ti, int nt) {
+    (void)ti; (void)nt;
     matmul_job *job = p;
-    int64_t per = (job->n_tokens + nt - 1) / nt, t0 = ti * per, t1 = t0 + per;
-    if (t1 > job->n_tokens) t1 = job->n_tokens;
-    for (int64_t t = t0; t < t1; t++) {
+    for (;;) {
+        int64_t t = atomic_fetch_add_explicit(&job->next_token, 1, memory_order_relaxed);
+        if (t >= job->n_tokens) return;
         const float *xt = job->x + t * job->n_in;
         char *dst = (char *)job->xq + t * job->xq_stride;
         tk_quantize_activations(uses_x8(job->type) ? TK_TYPE_Q8_0 : TK_TYPE_Q8_K, xt, job->n_in, dst);
@@ -141,7 +143,8 @@ void tk_matmul(tk_pool *pool, int type, const void *W, int64_t rows, int64_t n_i
     } else {
         job.xq = (const char *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
         job.xq_stride = x_row_bytes(type, n_in);
-        if (n_tokens >= 4 && n_threads > 1) tk_pool_run(pool, quantize_task, &job);
+        atomic_init(&job.next_token, 0);
+        if (n_tokens >= 4 && n_threads > 1) tk_pool_run_shared(pool, quantize_task, &job);
         else quantize_task(&job, 0, 1);
     }
     /* Chunks: ~8 per thread so a slow thread does not hold the others up, but at least
@@ -150,5 +153,5 @@ void tk_matmul(tk_pool *pool, int type, const void *W, int64_t rows, int64_t n_i
     job.rows_per_chunk = per < 16 ? 16 : per;
     job.n_chunks = (rows + job.rows_per_chunk - 1) / job.rows_per_chunk;
     atomic_init(&job.next_chunk, 0);
-    tk_pool_run(pool, matmul_task, &job);
+    tk_pool_run_shared(pool, matmul_task, &job);
 }
