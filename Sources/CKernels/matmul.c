@@ -103,23 +103,26 @@ static void quantize_task(void *p, int ti, int nt) {
 }
 
 /* Takes row chunks from a shared counter (threads that finish early take more; a shared,
- * noisy 2-vCPU machine rarely gives both threads equal speed). Within a chunk each weight
- * row is read once per group of tokens, then stays hot in L1 for the next groups. */
+ * noisy 2-vCPU machine rarely gives both threads equal speed). Within a chunk, for each
+ * group of tokens (its activations stay in L1) every row of the chunk (sized to stay in L2)
+ * is read once: the kernels decode a weight block once per token group. Rows inner also
+ * makes the stores to y[t][r0..r1] sequential; with tokens inner a tall matrix like the LM
+ * head (151936 rows) would scatter each row's outputs over pages 600 KB apart. */
 static void matmul_task(void *p, int ti, int nt) {
     (void)ti; (void)nt;
     matmul_job *job = p;
-    enum { TOKEN_GROUP = 8 }; /* tokens per kernel call: the AVX-512 *_0 kernels take 8 */
+    enum { TOKEN_GROUP = 8 }; /* tokens per kernel call: the AVX-512 kernels take 8 */
     float out[TOKEN_GROUP];
     for (;;) {
         int64_t c = atomic_fetch_add_explicit(&job->next_chunk, 1, memory_order_relaxed);
         if (c >= job->n_chunks) return;
         int64_t r0 = c * job->rows_per_chunk, r1 = r0 + job->rows_per_chunk;
         if (r1 > job->rows) r1 = job->rows;
-        for (int64_t r = r0; r < r1; r++) {
-            const char *w = job->W + r * job->w_row_bytes;
-            for (int64_t t = 0; t < job->n_tokens; t += TOKEN_GROUP) {
-                int nx = job->n_tokens - t < TOKEN_GROUP ? (int)(job->n_tokens - t) : TOKEN_GROUP;
-                job->kernel(job->n_in, w, job->xq + t * job->xq_stride, (size_t)job->xq_stride, nx, out);
+        for (int64_t t = 0; t < job->n_tokens; t += TOKEN_GROUP) {
+            int nx = job->n_tokens - t < TOKEN_GROUP ? (int)(job->n_tokens - t) : TOKEN_GROUP;
+            const char *xt = job->xq + t * job->xq_stride;
+            for (int64_t r = r0; r < r1; r++) {
+                job->kernel(job->n_in, job->W + r * job->w_row_bytes, xt, (size_t)job->xq_stride, nx, out);
                 for (int k = 0; k < nx; k++) job->y[(t + k) * job->rows + r] = out[k];
             }
         }
@@ -147,9 +150,12 @@ void tk_matmul(tk_pool *pool, int type, const void *W, int64_t rows, int64_t n_i
         if (n_tokens >= 4 && n_threads > 1) tk_pool_run_shared(pool, quantize_task, &job);
         else quantize_task(&job, 0, 1);
     }
-    /* Chunks: ~8 per thread so a slow thread does not hold the others up, but at least
-     * 16 rows so the counter is not hammered. */
+    /* Chunks: ~8 per thread so a slow thread does not hold the others up, at least 16 rows
+     * so the counter is not hammered, and at most ~256 KB of weights so a chunk stays in L2
+     * while every token group passes over it. */
     int64_t per = rows / ((int64_t)n_threads * 8);
+    int64_t l2_rows = (256 << 10) / w_row_bytes;
+    if (per > l2_rows) per = l2_rows;
     job.rows_per_chunk = per < 16 ? 16 : per;
     job.n_chunks = (rows + job.rows_per_chunk - 1) / job.rows_per_chunk;
     atomic_init(&job.next_chunk, 0);
