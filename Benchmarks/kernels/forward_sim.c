@@ -5,7 +5,7 @@
  * DRAM as a real decode does. Prints tokens/s for decode (1 token per pass) and prefill
  * (n tokens per pass): the ceiling the kernels set for the engine, with attention, norms and
  * everything else free.
- * Build and run: Benchmarks/kernels/run.sh --forward [threads] [prefill_tokens] */
+ * Build and run: Benchmarks/kernels/run.sh --forward [threads] [prefill_tokens] [level] */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +54,7 @@ static bool in_list(int layer, const int *list, int n) {
 int main(int argc, char **argv) {
     int threads = argc > 1 ? atoi(argv[1]) : 2;
     int prefill = argc > 2 ? atoi(argv[2]) : 128;
+    if (argc > 3) tk_set_kernel_level(atoi(argv[3])); /* 0 scalar, 1 AVX2, 2 AVX-512 */
     static const int q8_layers[] = {0, 1, 3, 6, 7, 8, 9, 10, 13, 16, 19, 21}; /* v Q8_0, down Q6_K */
     unsigned seed = 7;
     matrix layers[LAYERS][7];

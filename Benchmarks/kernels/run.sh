@@ -1,7 +1,8 @@
 #!/bin/bash
 # Builds and runs the kernel benchmarks.
 #   Benchmarks/kernels/run.sh [shape filter]                 tk_matmul per shape (bench.c)
-#   Benchmarks/kernels/run.sh --forward [threads] [tokens]   all matmuls of a forward pass (forward_sim.c)
+#   Benchmarks/kernels/run.sh --forward [threads] [tokens] [level]
+#                                      all matmuls of a forward pass (forward_sim.c); level 0/1/2
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 program=bench
