@@ -35,19 +35,22 @@ float tk_vec_dot(int type, int64_t n, const void *w_row, const void *x_row) {
     /* The public activation format is Q8_0; the kernels read x8 (see quant_blocks.h).
      * Convert exactly, a chunk at a time, on the stack. */
     enum { CHUNK = 512 };
-    _Alignas(64) unsigned char buf[CHUNK + CHUNK / QK * 32];
+    _Alignas(64) unsigned char buf[3 * CHUNK];
     const blk_q8_0 *xb = x_row;
     int64_t w_block_bytes = tk_type_block_bytes(type);
+    int K = tk_x8_offset(type);
     float sum = 0;
     for (int64_t start = 0; start < n; start += CHUNK) {
         int64_t len = n - start < CHUNK ? n - start : CHUNK;
-        uint8_t *xq = buf;
+        int8_t *xs = (int8_t *)buf;
         float *dexp = (float *)(buf + len);
+        int32_t *init = (int32_t *)(buf + 2 * len);
         for (int64_t b = 0; b < len / QK; b++) {
             const blk_q8_0 *blk = &xb[(start + b * QK) / QK];
-            for (int j = 0; j < QK; j++) xq[b * QK + j] = (uint8_t)(blk->qs[j] + 128);
+            memcpy(xs + b * QK, blk->qs, QK);
             float d = tk_fp16_to_f32(blk->d);
             for (int k = 0; k < 8; k++) dexp[8 * b + k] = d;
+            tk_x8_block_init(xs + b * QK, K, init + 8 * b);
         }
         float part;
         kernel(len, (const char *)w_row + start / QK * w_block_bytes, buf, 0, 1, &part);
@@ -64,7 +67,7 @@ int64_t tk_matmul_input_bytes(int type, int64_t n_in) {
 bool tk_quantize_matmul_input(int type, const float *x, int64_t n_in, void *dst) {
     int64_t bytes = tk_matmul_input_bytes(type, n_in);
     if (bytes < 0) return false;
-    if (bytes > 0) tk_quantize_activations(uses_x8(type) ? TK_TYPE_Q8_0 : TK_TYPE_Q8_K, x, n_in, dst);
+    if (bytes > 0) tk_quantize_activations(type, x, n_in, dst);
     return true;
 }
 
@@ -98,7 +101,7 @@ static void quantize_task(void *p, int ti, int nt) {
         if (t >= job->n_tokens) return;
         const float *xt = job->x + t * job->n_in;
         char *dst = (char *)job->xq + t * job->xq_stride;
-        tk_quantize_activations(uses_x8(job->type) ? TK_TYPE_Q8_0 : TK_TYPE_Q8_K, xt, job->n_in, dst);
+        tk_quantize_activations(job->type, xt, job->n_in, dst);
     }
 }
 
