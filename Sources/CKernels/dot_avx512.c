@@ -152,6 +152,80 @@ X8_KERNEL(rows_q5_0_512, blk_q5_0, decode_q5_0_pair, decode_q5_0)
 X8_KERNEL(rows_q4_0_512, blk_q4_0, decode_q4_0_pair, decode_q4_0)
 X8_KERNEL(rows_q8_0_512, blk_q8_0, decode_q8_0_pair, decode_q8_0)
 
+/* Two rows x nx tokens: the same arithmetic as X8_KERNEL, with each token's activation
+ * loads (values, lane starts, scales: three zmm per block pair) shared by both rows. On
+ * cores that split 512-bit loads in two, the one-row kernel is bound by those loads. */
+#define X8_KERNEL2(name, BLK, DECODE_PAIR, DECODE_ONE)                                          \
+    INLINE TGT512 void name##_nx(int64_t n, const BLK *w0, const BLK *w1, const int8_t *x,     \
+                                 size_t stride, const int NX, float *out0, float *out1) {      \
+        const int64_t nb = n / QK;                                                             \
+        __m512 acc0[8], acc1[8];                                                               \
+        for (int t = 0; t < NX; t++) acc0[t] = acc1[t] = _mm512_setzero_ps();                  \
+        int64_t b = 0;                                                                         \
+        for (; b + 1 < nb; b += 2) {                                                           \
+            __m512 dw0, dw1;                                                                   \
+            __m512i u0 = DECODE_PAIR(&w0[b], &dw0), u1 = DECODE_PAIR(&w1[b], &dw1);            \
+            for (int t = 0; t < NX; t++) {                                                     \
+                const int8_t *xt = x + t * stride;                                             \
+                __m512i xi = _mm512_loadu_si512((const void *)(xt + b * QK));                  \
+                __m512i init = _mm512_loadu_si512((const void *)((const int32_t *)(xt + 2 * n) + 8 * b)); \
+                __m512 dx = _mm512_loadu_ps((const float *)(xt + n) + 8 * b);                  \
+                __m512i s0 = _mm512_dpbusd_epi32(init, u0, xi), s1 = _mm512_dpbusd_epi32(init, u1, xi); \
+                acc0[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s0), _mm512_mul_ps(dw0, dx), acc0[t]); \
+                acc1[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s1), _mm512_mul_ps(dw1, dx), acc1[t]); \
+            }                                                                                  \
+        }                                                                                      \
+        if (b < nb) {                                                                          \
+            __m256i u0 = DECODE_ONE(&w0[b]), u1 = DECODE_ONE(&w1[b]);                          \
+            __m256 dw0 = _mm256_set1_ps(h2f(w0[b].d)), dw1 = _mm256_set1_ps(h2f(w1[b].d));     \
+            for (int t = 0; t < NX; t++) {                                                     \
+                const int8_t *xt = x + t * stride;                                             \
+                __m256i xi = _mm256_loadu_si256((const __m256i *)(xt + b * QK));               \
+                __m256i init = _mm256_loadu_si256((const __m256i *)((const int32_t *)(xt + 2 * n) + 8 * b)); \
+                __m256 dx = _mm256_loadu_ps((const float *)(xt + n) + 8 * b);                  \
+                __m256 p0 = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_dpbusd_epi32(init, u0, xi)), _mm256_mul_ps(dw0, dx)); \
+                __m256 p1 = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_dpbusd_epi32(init, u1, xi)), _mm256_mul_ps(dw1, dx)); \
+                acc0[t] = _mm512_add_ps(acc0[t], _mm512_zextps256_ps512(p0));                  \
+                acc1[t] = _mm512_add_ps(acc1[t], _mm512_zextps256_ps512(p1));                  \
+            }                                                                                  \
+        }                                                                                      \
+        for (int t = 0; t < NX; t++) {                                                         \
+            out0[t] = _mm512_reduce_add_ps(acc0[t]);                                           \
+            out1[t] = _mm512_reduce_add_ps(acc1[t]);                                           \
+        }                                                                                      \
+    }                                                                                          \
+    static TGT512 void name(int64_t n, const void *w0, const void *w1, const void *x,          \
+                            size_t stride, int nx, float *out0, float *out1) {                 \
+        while (nx > 0) {                                                                       \
+            int take = nx >= 8 ? 8 : nx;                                                       \
+            switch (take) {                                                                    \
+            case 1: name##_nx(n, w0, w1, x, stride, 1, out0, out1); break;                     \
+            case 2: name##_nx(n, w0, w1, x, stride, 2, out0, out1); break;                     \
+            case 3: name##_nx(n, w0, w1, x, stride, 3, out0, out1); break;                     \
+            case 4: name##_nx(n, w0, w1, x, stride, 4, out0, out1); break;                     \
+            case 5: name##_nx(n, w0, w1, x, stride, 5, out0, out1); break;                     \
+            case 6: name##_nx(n, w0, w1, x, stride, 6, out0, out1); break;                     \
+            case 7: name##_nx(n, w0, w1, x, stride, 7, out0, out1); break;                     \
+            default: name##_nx(n, w0, w1, x, stride, 8, out0, out1); break;                    \
+            }                                                                                  \
+            nx -= take, x = (const char *)x + take * stride, out0 += take, out1 += take;       \
+        }                                                                                      \
+    }
+
+X8_KERNEL2(rows2_q5_0_512, blk_q5_0, decode_q5_0_pair, decode_q5_0)
+X8_KERNEL2(rows2_q4_0_512, blk_q4_0, decode_q4_0_pair, decode_q4_0)
+X8_KERNEL2(rows2_q8_0_512, blk_q8_0, decode_q8_0_pair, decode_q8_0)
+
+tk_rows2_kernel tk_rows2_kernel_avx512(int type, bool vnni) {
+    if (!vnni) return NULL;
+    switch (type) {
+    case TK_TYPE_Q5_0: return rows2_q5_0_512;
+    case TK_TYPE_Q4_0: return rows2_q4_0_512;
+    case TK_TYPE_Q8_0: return rows2_q8_0_512;
+    default: return NULL;
+    }
+}
+
 /* ================= K-quants against Q8_K =================
  * Four zmm of weights per 256 values, in natural order so the Q8_K values load directly.
  * Products: vpmaddubsw (unsigned q x signed x -> int16 pairs), then vpdpwssd multiplies by

@@ -13,6 +13,12 @@ static tk_rows_kernel pick_kernel(int type) {
     return k;
 }
 
+/* The two-row kernel for `type` at the level in force, or NULL. */
+static tk_rows2_kernel pick_kernel2(int type) {
+    int state = tk_dispatch_state(), level = state & 0xff;
+    return level >= TK_LEVEL_AVX512 ? tk_rows2_kernel_avx512(type, (state & TK_FEAT_VNNI) != 0) : NULL;
+}
+
 static bool uses_x8(int type) {
     return type == TK_TYPE_Q4_0 || type == TK_TYPE_Q5_0 || type == TK_TYPE_Q8_0;
 }
@@ -79,6 +85,7 @@ size_t tk_matmul_scratch_bytes(int type, int64_t n_in, int64_t n_tokens) {
 
 typedef struct {
     tk_rows_kernel kernel;
+    tk_rows2_kernel kernel2; /* NULL: one row at a time */
     int type;
     const char *W;
     int64_t rows, n_in, w_row_bytes;
@@ -115,7 +122,7 @@ static void matmul_task(void *p, int ti, int nt) {
     (void)ti; (void)nt;
     matmul_job *job = p;
     enum { TOKEN_GROUP = 8 }; /* tokens per kernel call: the AVX-512 kernels take 8 */
-    float out[TOKEN_GROUP];
+    float out[TOKEN_GROUP], out1[TOKEN_GROUP];
     for (;;) {
         int64_t c = atomic_fetch_add_explicit(&job->next_chunk, 1, memory_order_relaxed);
         if (c >= job->n_chunks) return;
@@ -124,7 +131,17 @@ static void matmul_task(void *p, int ti, int nt) {
         for (int64_t t = 0; t < job->n_tokens; t += TOKEN_GROUP) {
             int nx = job->n_tokens - t < TOKEN_GROUP ? (int)(job->n_tokens - t) : TOKEN_GROUP;
             const char *xt = job->xq + t * job->xq_stride;
-            for (int64_t r = r0; r < r1; r++) {
+            int64_t r = r0;
+            if (job->kernel2)
+                for (; r + 1 < r1; r += 2) {
+                    const char *w = job->W + r * job->w_row_bytes;
+                    job->kernel2(job->n_in, w, w + job->w_row_bytes, xt, (size_t)job->xq_stride, nx, out, out1);
+                    for (int k = 0; k < nx; k++) {
+                        job->y[(t + k) * job->rows + r] = out[k];
+                        job->y[(t + k) * job->rows + r + 1] = out1[k];
+                    }
+                }
+            for (; r < r1; r++) {
                 job->kernel(job->n_in, job->W + r * job->w_row_bytes, xt, (size_t)job->xq_stride, nx, out);
                 for (int k = 0; k < nx; k++) job->y[(t + k) * job->rows + r] = out[k];
             }
@@ -140,7 +157,7 @@ void tk_matmul(tk_pool *pool, int type, const void *W, int64_t rows, int64_t n_i
     int n_threads = tk_pool_threads(pool);
 
     matmul_job job = {
-        .kernel = kernel, .type = type, .W = W, .rows = rows, .n_in = n_in,
+        .kernel = kernel, .kernel2 = pick_kernel2(type), .type = type, .W = W, .rows = rows, .n_in = n_in,
         .w_row_bytes = w_row_bytes, .x = x, .n_tokens = n_tokens, .y = y,
     };
     if (tk_vec_dot_type(type) == TK_TYPE_F32) {

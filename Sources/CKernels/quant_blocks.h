@@ -91,5 +91,11 @@ tk_rows_kernel tk_rows_kernel_scalar(int type);
 tk_rows_kernel tk_rows_kernel_avx2(int type);
 tk_rows_kernel tk_rows_kernel_avx512(int type, bool vnni);
 
+/* Kernel: two weight rows against the same nx activation rows (any nx >= 1): out0[t], out1[t].
+ * Shares every activation load between the rows. NULL = use the one-row kernel twice. */
+typedef void (*tk_rows2_kernel)(int64_t n, const void *w_row0, const void *w_row1, const void *x,
+                                size_t x_stride, int nx, float *out0, float *out1);
+tk_rows2_kernel tk_rows2_kernel_avx512(int type, bool vnni);
+
 
 #endif
