@@ -71,9 +71,9 @@ INLINE TGT2 __m256i decode_q8_0(const blk_q8_0 *b) {
 }
 
 #define X8_KERNEL(name, BLK, DECODE)                                                           \
-    INLINE TGT2 void name##_nx(int64_t n, const BLK *w, const int8_t *x, size_t stride,        \
+    INLINE TGT2 void name##_nx(int64_t n, const BLK *w, const uint8_t *x, size_t stride,       \
                                const int NX, float *out) {                                     \
-        const __m256i ones = _mm256_set1_epi16(1);                                             \
+        const __m256i ones = _mm256_set1_epi16(1), flip = _mm256_set1_epi8((char)0x80);        \
         __m256 acc[4];                                                                         \
         for (int t = 0; t < NX; t++) acc[t] = _mm256_setzero_ps();                             \
         for (int64_t b = 0; b < n / QK; b++) {                                                 \
@@ -81,8 +81,8 @@ INLINE TGT2 __m256i decode_q8_0(const blk_q8_0 *b) {
             __m256i aq = _mm256_sign_epi8(q, q);                                               \
             __m256 dw = _mm256_set1_ps(h2f(w[b].d));                                           \
             for (int t = 0; t < NX; t++) {                                                     \
-                const int8_t *xt = x + t * stride;                                             \
-                __m256i xs = _mm256_loadu_si256((const __m256i *)(xt + b * QK));               \
+                const uint8_t *xt = x + t * stride;                                            \
+                __m256i xs = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(xt + b * QK)), flip); \
                 __m256i p = _mm256_maddubs_epi16(aq, _mm256_sign_epi8(xs, q));                 \
                 __m256i isum = _mm256_madd_epi16(p, ones);                                     \
                 __m256 dx = _mm256_loadu_ps((const float *)(xt + n) + 8 * b);                  \

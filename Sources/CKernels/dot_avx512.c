@@ -2,14 +2,12 @@
  * Q6_K against Q8_K (see quant_blocks.h for the formats, dot_scalar.c for the reference
  * twins). Q5_K and float weights use the AVX2 kernels at this level.
  *
- * *_0 types: two blocks (64 values) per zmm. Per weight block pair the weights are decoded
- * once as unsigned bytes u = w + K (K = 16 Q5_0, 8 Q4_0, 128 Q8_0), then reused for up to 8
- * tokens:
- *   isum = vpdpbusd(init, u, x)        init = -K*sum4(x), precomputed in x8 (quant_blocks.h)
- *        = sum4(w*x) per 32-bit lane, 8 lanes per block
- *   acc += float(isum) * (dw * dx)     (dx comes pre-broadcast from x8's dexp)
- * so a token costs one vpdpbusd, one convert, one multiply and one FMA per 64 values, and a
- * weight pair needs no offset correction. */
+ * *_0 types: two blocks (64 values) per zmm. Per weight block pair the signed int8 weights w
+ * are decoded once, then reused for up to 8 tokens:
+ *   isum = vpdpbusd(-128*sum4(w), x+128, w)     (x+128 is what x8 stores: u8 x s8 products)
+ *        = sum4(x*w) per 32-bit lane, 8 lanes per block
+ *   acc += float(isum) * (dw * dx)               (dx comes pre-broadcast from x8's dexp)
+ * so a token costs one vpdpbusd, one convert, one multiply and one FMA per 64 values. */
 #include <immintrin.h>
 #include <string.h>
 #include "quant_blocks.h"
@@ -18,6 +16,16 @@
 #define INLINE static inline __attribute__((always_inline))
 
 INLINE TGT512 float h2f(tk_half h) { return _cvtsh_ss(h); }
+
+/* -128 * (sum of each 4 consecutive weights): the correction for x being stored as x+128. */
+INLINE TGT512 __m512i neg_offset_512(__m512i w) {
+    __m512i s = _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_set1_epi8((char)0x80), w);
+    return _mm512_sub_epi32(_mm512_setzero_si512(), s);
+}
+INLINE TGT512 __m256i neg_offset_256(__m256i w) {
+    __m256i s = _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_set1_epi8((char)0x80), w);
+    return _mm256_sub_epi32(_mm256_setzero_si256(), s);
+}
 
 /* Instantiates `name` (a tk_rows_kernel, any nx) from name##_nx(n, w, x, stride, NX, out),
  * NX a compile-time constant (1..MAX) so token loops unroll and accumulators stay in
@@ -75,42 +83,41 @@ INLINE TGT512 __m512i pair_nibbles(__m512i window, const uint16_t *qs_words) {
 }
 
 /* Q5_0 pair = 22 words: d0 w0, qh0 w1-2, qs0 w3-10, d1 w11, qh1 w12-13, qs1 w14-21.
- * u = nibble | bit<<4 (the stored 5-bit value, = w + 16): add 16 where the fifth bit is set. */
+ * value = (nibble | bit<<4) - 16: subtract 16 wherever the fifth bit is clear. */
 INLINE TGT512 __m512i decode_q5_0_pair(const blk_q5_0 *b, __m512 *dw) {
     __m512i window = _mm512_maskz_loadu_epi16((__mmask32)0x3FFFFF, b);
     *dw = pair_scales(window, q5_0_d_words);
     __m512i t = pair_nibbles(window, q5_0_qs_words);
     uint64_t high = (uint64_t)load_u32(b[0].qh) | (uint64_t)load_u32(b[1].qh) << 32;
-    return _mm512_mask_add_epi8(t, (__mmask64)high, t, _mm512_set1_epi8(16));
+    return _mm512_mask_sub_epi8(t, (__mmask64)~high, t, _mm512_set1_epi8(16));
 }
 INLINE TGT512 __m256i decode_q5_0(const blk_q5_0 *b) {
     __m256i t = nibbles_256(b->qs);
-    return _mm256_mask_add_epi8(t, (__mmask32)load_u32(b->qh), t, _mm256_set1_epi8(16));
+    return _mm256_mask_sub_epi8(t, (__mmask32)~load_u32(b->qh), t, _mm256_set1_epi8(16));
 }
-/* Q4_0 pair = 18 words: d0 w0, qs0 w1-8, d1 w9, qs1 w10-17. u = nibble = w + 8. */
+/* Q4_0 pair = 18 words: d0 w0, qs0 w1-8, d1 w9, qs1 w10-17. */
 INLINE TGT512 __m512i decode_q4_0_pair(const blk_q4_0 *b, __m512 *dw) {
     __m512i window = _mm512_maskz_loadu_epi16((__mmask32)0x3FFFF, b);
     *dw = pair_scales(window, q4_0_d_words);
-    return pair_nibbles(window, q4_0_qs_words);
+    return _mm512_sub_epi8(pair_nibbles(window, q4_0_qs_words), _mm512_set1_epi8(8));
 }
 INLINE TGT512 __m256i decode_q4_0(const blk_q4_0 *b) {
-    return nibbles_256(b->qs);
+    return _mm256_sub_epi8(nibbles_256(b->qs), _mm256_set1_epi8(8));
 }
-/* Q8_0 pair = 34 words: d0 w0, qs0 w1-16, d1 w17, qs1 w18-33. u = w + 128 = w ^ 0x80. */
+/* Q8_0 pair = 34 words: d0 w0, qs0 w1-16, d1 w17, qs1 w18-33 (quants loaded directly). */
 INLINE TGT512 __m512i decode_q8_0_pair(const blk_q8_0 *b, __m512 *dw) {
     *dw = pair_scales(_mm512_maskz_loadu_epi16((__mmask32)0x3FFFF, b), q8_0_d_words);
     __m512i t = _mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)b[0].qs));
-    t = _mm512_inserti64x4(t, _mm256_loadu_si256((const __m256i *)b[1].qs), 1);
-    return _mm512_xor_si512(t, _mm512_set1_epi8((char)0x80));
+    return _mm512_inserti64x4(t, _mm256_loadu_si256((const __m256i *)b[1].qs), 1);
 }
 INLINE TGT512 __m256i decode_q8_0(const blk_q8_0 *b) {
-    return _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)b->qs), _mm256_set1_epi8((char)0x80));
+    return _mm256_loadu_si256((const __m256i *)b->qs);
 }
 
 /* One row against nx (1..8) tokens. NX is a compile-time constant in each instantiation so
  * the token loop unrolls and the accumulators stay in registers. */
 #define X8_KERNEL(name, BLK, DECODE_PAIR, DECODE_ONE)                                           \
-    INLINE TGT512 void name##_nx(int64_t n, const BLK *w, const int8_t *x, size_t stride,      \
+    INLINE TGT512 void name##_nx(int64_t n, const BLK *w, const uint8_t *x, size_t stride,     \
                                  const int NX, float *out) {                                   \
         const int64_t nb = n / QK;                                                             \
         __m512 acc[8];                                                                         \
@@ -118,12 +125,12 @@ INLINE TGT512 __m256i decode_q8_0(const blk_q8_0 *b) {
         int64_t b = 0;                                                                         \
         for (; b + 1 < nb; b += 2) {                                                           \
             __m512 dw;                                                                         \
-            __m512i u = DECODE_PAIR(&w[b], &dw);                                               \
+            __m512i q = DECODE_PAIR(&w[b], &dw);                                               \
+            __m512i off = neg_offset_512(q);                                                   \
             for (int t = 0; t < NX; t++) {                                                     \
-                const int8_t *xt = x + t * stride;                                             \
+                const uint8_t *xt = x + t * stride;                                            \
                 __m512i xi = _mm512_loadu_si512((const void *)(xt + b * QK));                  \
-                __m512i init = _mm512_loadu_si512((const void *)((const int32_t *)(xt + 2 * n) + 8 * b)); \
-                __m512i isum = _mm512_dpbusd_epi32(init, u, xi);                               \
+                __m512i isum = _mm512_dpbusd_epi32(off, xi, q);                                \
                 __m512 dx = _mm512_loadu_ps((const float *)(xt + n) + 8 * b);                  \
                 acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_mul_ps(dw, dx), acc[t]); \
             }                                                                                  \
@@ -131,13 +138,13 @@ INLINE TGT512 __m256i decode_q8_0(const blk_q8_0 *b) {
         __m256 tail[8];                                                                        \
         for (int t = 0; t < NX; t++) tail[t] = _mm256_setzero_ps();                            \
         if (b < nb) {                                                                          \
-            __m256i u = DECODE_ONE(&w[b]);                                                     \
+            __m256i q = DECODE_ONE(&w[b]);                                                     \
+            __m256i off = neg_offset_256(q);                                                   \
             __m256 dw = _mm256_set1_ps(h2f(w[b].d));                                           \
             for (int t = 0; t < NX; t++) {                                                     \
-                const int8_t *xt = x + t * stride;                                             \
+                const uint8_t *xt = x + t * stride;                                            \
                 __m256i xi = _mm256_loadu_si256((const __m256i *)(xt + b * QK));               \
-                __m256i init = _mm256_loadu_si256((const __m256i *)((const int32_t *)(xt + 2 * n) + 8 * b)); \
-                __m256i isum = _mm256_dpbusd_epi32(init, u, xi);                               \
+                __m256i isum = _mm256_dpbusd_epi32(off, xi, q);                                \
                 __m256 dx = _mm256_loadu_ps((const float *)(xt + n) + 8 * b);                  \
                 tail[t] = _mm256_mul_ps(_mm256_cvtepi32_ps(isum), _mm256_mul_ps(dw, dx));      \
             }                                                                                  \
@@ -151,80 +158,6 @@ INLINE TGT512 __m256i decode_q8_0(const blk_q8_0 *b) {
 X8_KERNEL(rows_q5_0_512, blk_q5_0, decode_q5_0_pair, decode_q5_0)
 X8_KERNEL(rows_q4_0_512, blk_q4_0, decode_q4_0_pair, decode_q4_0)
 X8_KERNEL(rows_q8_0_512, blk_q8_0, decode_q8_0_pair, decode_q8_0)
-
-/* Two rows x nx tokens: the same arithmetic as X8_KERNEL, with each token's activation
- * loads (values, lane starts, scales: three zmm per block pair) shared by both rows. On
- * cores that split 512-bit loads in two, the one-row kernel is bound by those loads. */
-#define X8_KERNEL2(name, BLK, DECODE_PAIR, DECODE_ONE)                                          \
-    INLINE TGT512 void name##_nx(int64_t n, const BLK *w0, const BLK *w1, const int8_t *x,     \
-                                 size_t stride, const int NX, float *out0, float *out1) {      \
-        const int64_t nb = n / QK;                                                             \
-        __m512 acc0[8], acc1[8];                                                               \
-        for (int t = 0; t < NX; t++) acc0[t] = acc1[t] = _mm512_setzero_ps();                  \
-        int64_t b = 0;                                                                         \
-        for (; b + 1 < nb; b += 2) {                                                           \
-            __m512 dw0, dw1;                                                                   \
-            __m512i u0 = DECODE_PAIR(&w0[b], &dw0), u1 = DECODE_PAIR(&w1[b], &dw1);            \
-            for (int t = 0; t < NX; t++) {                                                     \
-                const int8_t *xt = x + t * stride;                                             \
-                __m512i xi = _mm512_loadu_si512((const void *)(xt + b * QK));                  \
-                __m512i init = _mm512_loadu_si512((const void *)((const int32_t *)(xt + 2 * n) + 8 * b)); \
-                __m512 dx = _mm512_loadu_ps((const float *)(xt + n) + 8 * b);                  \
-                __m512i s0 = _mm512_dpbusd_epi32(init, u0, xi), s1 = _mm512_dpbusd_epi32(init, u1, xi); \
-                acc0[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s0), _mm512_mul_ps(dw0, dx), acc0[t]); \
-                acc1[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s1), _mm512_mul_ps(dw1, dx), acc1[t]); \
-            }                                                                                  \
-        }                                                                                      \
-        if (b < nb) {                                                                          \
-            __m256i u0 = DECODE_ONE(&w0[b]), u1 = DECODE_ONE(&w1[b]);                          \
-            __m256 dw0 = _mm256_set1_ps(h2f(w0[b].d)), dw1 = _mm256_set1_ps(h2f(w1[b].d));     \
-            for (int t = 0; t < NX; t++) {                                                     \
-                const int8_t *xt = x + t * stride;                                             \
-                __m256i xi = _mm256_loadu_si256((const __m256i *)(xt + b * QK));               \
-                __m256i init = _mm256_loadu_si256((const __m256i *)((const int32_t *)(xt + 2 * n) + 8 * b)); \
-                __m256 dx = _mm256_loadu_ps((const float *)(xt + n) + 8 * b);                  \
-                __m256 p0 = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_dpbusd_epi32(init, u0, xi)), _mm256_mul_ps(dw0, dx)); \
-                __m256 p1 = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_dpbusd_epi32(init, u1, xi)), _mm256_mul_ps(dw1, dx)); \
-                acc0[t] = _mm512_add_ps(acc0[t], _mm512_zextps256_ps512(p0));                  \
-                acc1[t] = _mm512_add_ps(acc1[t], _mm512_zextps256_ps512(p1));                  \
-            }                                                                                  \
-        }                                                                                      \
-        for (int t = 0; t < NX; t++) {                                                         \
-            out0[t] = _mm512_reduce_add_ps(acc0[t]);                                           \
-            out1[t] = _mm512_reduce_add_ps(acc1[t]);                                           \
-        }                                                                                      \
-    }                                                                                          \
-    static TGT512 void name(int64_t n, const void *w0, const void *w1, const void *x,          \
-                            size_t stride, int nx, float *out0, float *out1) {                 \
-        while (nx > 0) {                                                                       \
-            int take = nx >= 8 ? 8 : nx;                                                       \
-            switch (take) {                                                                    \
-            case 1: name##_nx(n, w0, w1, x, stride, 1, out0, out1); break;                     \
-            case 2: name##_nx(n, w0, w1, x, stride, 2, out0, out1); break;                     \
-            case 3: name##_nx(n, w0, w1, x, stride, 3, out0, out1); break;                     \
-            case 4: name##_nx(n, w0, w1, x, stride, 4, out0, out1); break;                     \
-            case 5: name##_nx(n, w0, w1, x, stride, 5, out0, out1); break;                     \
-            case 6: name##_nx(n, w0, w1, x, stride, 6, out0, out1); break;                     \
-            case 7: name##_nx(n, w0, w1, x, stride, 7, out0, out1); break;                     \
-            default: name##_nx(n, w0, w1, x, stride, 8, out0, out1); break;                    \
-            }                                                                                  \
-            nx -= take, x = (const char *)x + take * stride, out0 += take, out1 += take;       \
-        }                                                                                      \
-    }
-
-X8_KERNEL2(rows2_q5_0_512, blk_q5_0, decode_q5_0_pair, decode_q5_0)
-X8_KERNEL2(rows2_q4_0_512, blk_q4_0, decode_q4_0_pair, decode_q4_0)
-X8_KERNEL2(rows2_q8_0_512, blk_q8_0, decode_q8_0_pair, decode_q8_0)
-
-tk_rows2_kernel tk_rows2_kernel_avx512(int type, bool vnni) {
-    if (!vnni) return NULL;
-    switch (type) {
-    case TK_TYPE_Q5_0: return rows2_q5_0_512;
-    case TK_TYPE_Q4_0: return rows2_q4_0_512;
-    case TK_TYPE_Q8_0: return rows2_q8_0_512;
-    default: return NULL;
-    }
-}
 
 /* ================= K-quants against Q8_K =================
  * Four zmm of weights per 256 values, in natural order so the Q8_K values load directly.

@@ -13,12 +13,6 @@ static tk_rows_kernel pick_kernel(int type) {
     return k;
 }
 
-/* The two-row kernel for `type` at the level in force, or NULL. */
-static tk_rows2_kernel pick_kernel2(int type) {
-    int state = tk_dispatch_state(), level = state & 0xff;
-    return level >= TK_LEVEL_AVX512 ? tk_rows2_kernel_avx512(type, (state & TK_FEAT_VNNI) != 0) : NULL;
-}
-
 static bool uses_x8(int type) {
     return type == TK_TYPE_Q4_0 || type == TK_TYPE_Q5_0 || type == TK_TYPE_Q8_0;
 }
@@ -41,22 +35,19 @@ float tk_vec_dot(int type, int64_t n, const void *w_row, const void *x_row) {
     /* The public activation format is Q8_0; the kernels read x8 (see quant_blocks.h).
      * Convert exactly, a chunk at a time, on the stack. */
     enum { CHUNK = 512 };
-    _Alignas(64) unsigned char buf[3 * CHUNK];
+    _Alignas(64) unsigned char buf[CHUNK + CHUNK / QK * 32];
     const blk_q8_0 *xb = x_row;
     int64_t w_block_bytes = tk_type_block_bytes(type);
-    int K = tk_x8_offset(type);
     float sum = 0;
     for (int64_t start = 0; start < n; start += CHUNK) {
         int64_t len = n - start < CHUNK ? n - start : CHUNK;
-        int8_t *xs = (int8_t *)buf;
+        uint8_t *xq = buf;
         float *dexp = (float *)(buf + len);
-        int32_t *init = (int32_t *)(buf + 2 * len);
         for (int64_t b = 0; b < len / QK; b++) {
             const blk_q8_0 *blk = &xb[(start + b * QK) / QK];
-            memcpy(xs + b * QK, blk->qs, QK);
+            for (int j = 0; j < QK; j++) xq[b * QK + j] = (uint8_t)(blk->qs[j] + 128);
             float d = tk_fp16_to_f32(blk->d);
             for (int k = 0; k < 8; k++) dexp[8 * b + k] = d;
-            tk_x8_block_init(xs + b * QK, K, init + 8 * b);
         }
         float part;
         kernel(len, (const char *)w_row + start / QK * w_block_bytes, buf, 0, 1, &part);
@@ -73,7 +64,7 @@ int64_t tk_matmul_input_bytes(int type, int64_t n_in) {
 bool tk_quantize_matmul_input(int type, const float *x, int64_t n_in, void *dst) {
     int64_t bytes = tk_matmul_input_bytes(type, n_in);
     if (bytes < 0) return false;
-    if (bytes > 0) tk_quantize_activations(type, x, n_in, dst);
+    if (bytes > 0) tk_quantize_activations(uses_x8(type) ? TK_TYPE_Q8_0 : TK_TYPE_Q8_K, x, n_in, dst);
     return true;
 }
 
@@ -85,7 +76,6 @@ size_t tk_matmul_scratch_bytes(int type, int64_t n_in, int64_t n_tokens) {
 
 typedef struct {
     tk_rows_kernel kernel;
-    tk_rows2_kernel kernel2; /* NULL: one row at a time */
     int type;
     const char *W;
     int64_t rows, n_in, w_row_bytes;
@@ -108,7 +98,7 @@ static void quantize_task(void *p, int ti, int nt) {
         if (t >= job->n_tokens) return;
         const float *xt = job->x + t * job->n_in;
         char *dst = (char *)job->xq + t * job->xq_stride;
-        tk_quantize_activations(job->type, xt, job->n_in, dst);
+        tk_quantize_activations(uses_x8(job->type) ? TK_TYPE_Q8_0 : TK_TYPE_Q8_K, xt, job->n_in, dst);
     }
 }
 
@@ -122,7 +112,7 @@ static void matmul_task(void *p, int ti, int nt) {
     (void)ti; (void)nt;
     matmul_job *job = p;
     enum { TOKEN_GROUP = 8 }; /* tokens per kernel call: the AVX-512 kernels take 8 */
-    float out[TOKEN_GROUP], out1[TOKEN_GROUP];
+    float out[TOKEN_GROUP];
     for (;;) {
         int64_t c = atomic_fetch_add_explicit(&job->next_chunk, 1, memory_order_relaxed);
         if (c >= job->n_chunks) return;
@@ -131,17 +121,7 @@ static void matmul_task(void *p, int ti, int nt) {
         for (int64_t t = 0; t < job->n_tokens; t += TOKEN_GROUP) {
             int nx = job->n_tokens - t < TOKEN_GROUP ? (int)(job->n_tokens - t) : TOKEN_GROUP;
             const char *xt = job->xq + t * job->xq_stride;
-            int64_t r = r0;
-            if (job->kernel2)
-                for (; r + 1 < r1; r += 2) {
-                    const char *w = job->W + r * job->w_row_bytes;
-                    job->kernel2(job->n_in, w, w + job->w_row_bytes, xt, (size_t)job->xq_stride, nx, out, out1);
-                    for (int k = 0; k < nx; k++) {
-                        job->y[(t + k) * job->rows + r] = out[k];
-                        job->y[(t + k) * job->rows + r + 1] = out1[k];
-                    }
-                }
-            for (; r < r1; r++) {
+            for (int64_t r = r0; r < r1; r++) {
                 job->kernel(job->n_in, job->W + r * job->w_row_bytes, xt, (size_t)job->xq_stride, nx, out);
                 for (int k = 0; k < nx; k++) job->y[(t + k) * job->rows + r] = out[k];
             }
@@ -157,10 +137,7 @@ void tk_matmul(tk_pool *pool, int type, const void *W, int64_t rows, int64_t n_i
     int n_threads = tk_pool_threads(pool);
 
     matmul_job job = {
-        /* Two rows at a time only for several tokens: it saves activation loads, which
-         * matter when weights come from L2; streaming one token's weights from DRAM, two
-         * interleaved row streams measured clearly slower than one (Zen 4). */
-        .kernel = kernel, .kernel2 = n_tokens > 1 ? pick_kernel2(type) : NULL, .type = type, .W = W, .rows = rows, .n_in = n_in,
+        .kernel = kernel, .type = type, .W = W, .rows = rows, .n_in = n_in,
         .w_row_bytes = w_row_bytes, .x = x, .n_tokens = n_tokens, .y = y,
     };
     if (tk_vec_dot_type(type) == TK_TYPE_F32) {

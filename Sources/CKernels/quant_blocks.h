@@ -61,25 +61,18 @@ int tk_dispatch_state(void); /* level | features, resolved on first use */
 
 /* ---- the matmul's internal activation formats ----
  * For the *_0 weight types (Q4_0, Q5_0, Q8_0) a token's activations are quantized to
- * "x8" (per block of 32: scale d = max|x|/127, q = round(x/d)), laid out for SIMD loads that
- * never straddle block headers:
- *   int8   xs[n_in]           the quantized values
- *   float  dexp[n_in/32][8]   each block's scale repeated 8 times (one ymm; two blocks = one
+ * "x8", laid out for SIMD loads that never straddle block headers:
+ *   uint8  xq[n_in]          the int8 value plus 128 (so u8 x s8 VNNI products need no
+ *                             per-token sign fix-up; the weight side subtracts 128*sum(w))
+ *   float  dexp[n_in/32][8]  each block's scale repeated 8 times (one ymm, two blocks = one
  *                             zmm: the per-block scale is a plain load, no shuffle)
- *   int32  init[n_in/32][8]   lane l of block b: -K * (xs[32b+4l] + ... + xs[32b+4l+3])
- * vpdpbusd multiplies unsigned by signed bytes, so the AVX-512 kernels feed it the weights
- * made unsigned (w + K: K = 16 for Q5_0, 8 for Q4_0, 128 for Q8_0) and start each 4-value
- * lane sum from `init`, which removes the K * x excess: no per-token correction at all.
- * K depends on the weight type, so x8 is quantized for a given weight type.
- * Row bytes: 3 * n_in rounded up to 64.
+ * Row bytes: n_in + 32*(n_in/32) = 2*n_in, rounded up to 64.
  * For K-quants the format is plain Q8_K; for float weights plain F32. */
 int64_t tk_x8_row_bytes(int64_t n_in);
-int tk_x8_offset(int weight_type); /* K above; 0 if the type does not use x8 */
-void tk_x8_block_init(const int8_t xs[32], int K, int32_t init[8]);
-void tk_quantize_x8(int weight_type, const float *x, int64_t n, void *dst); /* scalar reference */
-/* x8 for a *_0 weight type, or Q8_K for a K-quant weight type, at the level in force;
+void tk_quantize_x8(const float *x, int64_t n, void *dst); /* scalar reference */
+/* x8 (type = any *_0 weight type's x8) or Q8_K (type = TK_TYPE_Q8_K) at the level in force;
  * byte-identical to the scalar quantizers. */
-void tk_quantize_activations(int weight_type, const float *x, int64_t n, void *dst);
+void tk_quantize_activations(int type, const float *x, int64_t n, void *dst);
 
 /* Kernel: dot products of one weight row (n values) with nx activation rows (any nx >= 1)
  * stored x_stride bytes apart in the matmul's internal format; out[t] for t < nx. */
@@ -90,12 +83,6 @@ typedef void (*tk_rows_kernel)(int64_t n, const void *w_row, const void *x, size
 tk_rows_kernel tk_rows_kernel_scalar(int type);
 tk_rows_kernel tk_rows_kernel_avx2(int type);
 tk_rows_kernel tk_rows_kernel_avx512(int type, bool vnni);
-
-/* Kernel: two weight rows against the same nx activation rows (any nx >= 1): out0[t], out1[t].
- * Shares every activation load between the rows. NULL = use the one-row kernel twice. */
-typedef void (*tk_rows2_kernel)(int64_t n, const void *w_row0, const void *w_row1, const void *x,
-                                size_t x_stride, int nx, float *out0, float *out1);
-tk_rows2_kernel tk_rows2_kernel_avx512(int type, bool vnni);
 
 
 #endif

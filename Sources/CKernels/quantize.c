@@ -180,31 +180,15 @@ bool tk_quantize_row(int type, const float *src, void *dst, int64_t n) {
 
 /* ---- x8: the matmul's activation format for the *_0 weight types (quant_blocks.h) ---- */
 int64_t tk_x8_row_bytes(int64_t n_in) {
-    return (3 * n_in + 63) / 64 * 64;
+    return (n_in + n_in / QK * 8 * 4 + 63) / 64 * 64;
 }
 
-int tk_x8_offset(int weight_type) {
-    switch (weight_type) {
-    case TK_TYPE_Q5_0: return 16;
-    case TK_TYPE_Q4_0: return 8;
-    case TK_TYPE_Q8_0: return 128;
-    default: return 0;
-    }
-}
-
-void tk_x8_block_init(const int8_t xs[32], int K, int32_t init[8]) {
-    for (int l = 0; l < 8; l++) init[l] = -K * (xs[4 * l] + xs[4 * l + 1] + xs[4 * l + 2] + xs[4 * l + 3]);
-}
-
-void tk_quantize_x8(int weight_type, const float *x, int64_t n, void *dst) {
-    int8_t *xs = dst;
-    float *dexp = (float *)(xs + n);
-    int32_t *init = (int32_t *)(xs + 2 * n);
-    int K = tk_x8_offset(weight_type);
-    for (int64_t i = 0; i < n / QK; i++, x += QK) {
+void tk_quantize_x8(const float *x, int64_t n, void *dst) {
+    uint8_t *xq = dst;
+    float *dexp = (float *)(xq + n);
+    for (int64_t i = 0; i < n / QK; i++, x += QK, xq += QK) {
         float d = absmax(x, QK) / 127.0f, id = d > 0 ? 1.0f / d : 0.0f;
         for (int k = 0; k < 8; k++) dexp[8 * i + k] = d;
-        for (int j = 0; j < QK; j++) xs[QK * i + j] = (int8_t)clampi(rnd(x[j] * id), -127, 127);
-        tk_x8_block_init(xs + QK * i, K, init + 8 * i);
+        for (int j = 0; j < QK; j++) xq[j] = (uint8_t)(clampi(rnd(x[j] * id), -127, 127) + 128);
     }
 }

@@ -8,17 +8,9 @@
 #define TGT512 __attribute__((target("avx512f,avx512bw,avx512vl,avx2,fma,f16c")))
 #define TGT2 __attribute__((target("avx2,fma,f16c")))
 
-/* x8's init lanes: -K * (sum of each 4 consecutive values) of a block's 32 quantized values. */
-static TGT2 __m256i x8_init(__m256i q, int K) {
-    __m256i pairs = _mm256_maddubs_epi16(_mm256_set1_epi8(1), q);
-    __m256i quads = _mm256_madd_epi16(pairs, _mm256_set1_epi16(1));
-    return _mm256_mullo_epi32(quads, _mm256_set1_epi32(-K));
-}
-
-static TGT512 void quantize_x8_avx512(const float *x, int64_t n, int8_t *xs, int K) {
-    float *dexp = (float *)(xs + n);
-    int32_t *init = (int32_t *)(xs + 2 * n);
-    for (int64_t i = 0; i < n / QK; i++, x += QK, xs += QK) {
+static TGT512 void quantize_x8_avx512(const float *x, int64_t n, uint8_t *xq) {
+    float *dexp = (float *)(xq + n);
+    for (int64_t i = 0; i < n / QK; i++, x += QK, xq += QK) {
         __m512 a = _mm512_loadu_ps(x), b = _mm512_loadu_ps(x + 16);
         __m512 m = _mm512_max_ps(_mm512_abs_ps(a), _mm512_abs_ps(b));
         float d = _mm512_reduce_max_ps(m) / 127.0f, id = d > 0 ? 1.0f / d : 0.0f;
@@ -26,9 +18,8 @@ static TGT512 void quantize_x8_avx512(const float *x, int64_t n, int8_t *xs, int
         __m512i lo = _mm512_max_epi32(_mm512_cvtps_epi32(_mm512_mul_ps(a, vid)), _mm512_set1_epi32(-127));
         __m512i hi = _mm512_max_epi32(_mm512_cvtps_epi32(_mm512_mul_ps(b, vid)), _mm512_set1_epi32(-127));
         __m256i q = _mm256_setr_m128i(_mm512_cvtsepi32_epi8(lo), _mm512_cvtsepi32_epi8(hi));
-        _mm256_storeu_si256((__m256i *)xs, q);
+        _mm256_storeu_si256((__m256i *)xq, _mm256_xor_si256(q, _mm256_set1_epi8((char)0x80)));
         _mm256_storeu_ps(dexp + 8 * i, _mm256_set1_ps(d));
-        _mm256_storeu_si256((__m256i *)(init + 8 * i), x8_init(q, K));
     }
 }
 
@@ -73,15 +64,13 @@ static TGT2 __m256 absmax32_avx2(const float *x, __m256 m) {
     return m;
 }
 
-static TGT2 void quantize_x8_avx2(const float *x, int64_t n, int8_t *xs, int K) {
-    float *dexp = (float *)(xs + n);
-    int32_t *init = (int32_t *)(xs + 2 * n);
-    for (int64_t i = 0; i < n / QK; i++, x += QK, xs += QK) {
+static TGT2 void quantize_x8_avx2(const float *x, int64_t n, uint8_t *xq) {
+    float *dexp = (float *)(xq + n);
+    for (int64_t i = 0; i < n / QK; i++, x += QK, xq += QK) {
         float d = hmax256(absmax32_avx2(x, _mm256_setzero_ps())) / 127.0f, id = d > 0 ? 1.0f / d : 0.0f;
         __m256i q = quantize32_avx2(x, _mm256_set1_ps(id));
-        _mm256_storeu_si256((__m256i *)xs, q);
+        _mm256_storeu_si256((__m256i *)xq, _mm256_xor_si256(q, _mm256_set1_epi8((char)0x80)));
         _mm256_storeu_ps(dexp + 8 * i, _mm256_set1_ps(d));
-        _mm256_storeu_si256((__m256i *)(init + 8 * i), x8_init(q, K));
     }
 }
 
@@ -106,16 +95,15 @@ static TGT2 void quantize_q8_K_avx2(const float *x, int64_t n, blk_q8_K *y) {
     }
 }
 
-void tk_quantize_activations(int weight_type, const float *x, int64_t n, void *dst) {
+void tk_quantize_activations(int type, const float *x, int64_t n, void *dst) {
     int level = tk_dispatch_state() & 0xff;
-    int K = tk_x8_offset(weight_type);
-    if (K == 0) { /* K-quants */
+    if (type == TK_TYPE_Q8_K) {
         if (level >= TK_LEVEL_AVX512) quantize_q8_K_avx512(x, n, dst);
         else if (level >= TK_LEVEL_AVX2) quantize_q8_K_avx2(x, n, dst);
         else tk_quantize_row(TK_TYPE_Q8_K, x, dst, n);
     } else {
-        if (level >= TK_LEVEL_AVX512) quantize_x8_avx512(x, n, dst, K);
-        else if (level >= TK_LEVEL_AVX2) quantize_x8_avx2(x, n, dst, K);
-        else tk_quantize_x8(weight_type, x, n, dst);
+        if (level >= TK_LEVEL_AVX512) quantize_x8_avx512(x, n, dst);
+        else if (level >= TK_LEVEL_AVX2) quantize_x8_avx2(x, n, dst);
+        else tk_quantize_x8(x, n, dst);
     }
 }

@@ -53,7 +53,7 @@ void tk_matmul(tk_pool *pool, int type, const void *W, int64_t rows, int64_t n_i
  *   (tk_row_bytes < 0) or rows/n_tokens <= 0 it returns without writing y.
  * - scratch needs tk_matmul_scratch_bytes(type, n_in, n_tokens) bytes, any alignment (it is
  *   aligned internally); none (0, NULL allowed) for F32/F16/BF16 weights. The size depends
- *   on the type (x8 takes 3 bytes per value, Q8_K ~1.14): size one buffer for the maximum
+ *   on the type (x8 takes 2 bytes per value, Q8_K ~1.14): size one buffer for the maximum
  *   over the engine's (type, n_in) pairs at its largest n_tokens and reuse it.
  * - W, x, y need no alignment. The only shared state is the kernel level, so calls on
  *   different threads with different pools and scratch buffers may run concurrently.
