@@ -4,9 +4,23 @@
 Run with a Python that has llama-cpp-python (vocab only; no weights are evaluated):
     /tmp/takumi-peer/bin/python scripts/make-tokenizer-fixture.py MODEL.gguf
 Each line: {"text", "parse_special", "ids"}.
+Also writes Fixtures/golden/tokenizer-fuzz.jsonl: 500 seeded random strings over an alphabet
+of characters the pre-tokenizer treats differently (letters, digits, apostrophes, spaces,
+line breaks, Unicode spaces, marks, CJK, emoji, punctuation).
 """
 import json, os, sys
+import random
 import llama_cpp
+
+FUZZ_ALPHABET = [" ", " ", " ", "\t", "\n", "\r", "\r\n", "a", "Z", "x", "s", "t", "re", "LL",
+    "1", "42", "'", "'", "\u2019", ".", "-", "(", ")", "{", ";", "=", "<", "|", "#", "\"",
+    "\u00e9", "\u0301", "\u65e5", "\u3042", "\u30fc", "\U0001F600", "\u200d", "\u3000",
+    "\u00a0", "\u2003", "\u000b", "\u000c", "\u0085", "\u001f", "\u0663", "\u00b2",
+    "\u2167", "\u00bd", "_", "\u00ad", "\u0000", "\u007f"]
+
+def fuzz_cases(count=500, seed=20261129):
+    rng = random.Random(seed)
+    return ["".join(rng.choice(FUZZ_ALPHABET) for _ in range(rng.randint(1, 24))) for _ in range(count)]
 
 CASES = [
     # code in several languages
@@ -100,6 +114,10 @@ def main():
                 ids = llm.tokenize(text.encode("utf-8"), add_bos=False, special=parse_special)
                 f.write(json.dumps({"text": text, "parse_special": parse_special, "ids": ids},
                                    ensure_ascii=False) + "\n")
+    with open(os.path.join(os.path.dirname(out), "tokenizer-fuzz.jsonl"), "w", encoding="utf-8") as f:
+        for text in fuzz_cases():
+            ids = llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)
+            f.write(json.dumps({"text": text, "ids": ids}, ensure_ascii=True) + "\n")
 
 if __name__ == "__main__":
     main()

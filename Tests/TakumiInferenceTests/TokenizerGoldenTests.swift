@@ -33,6 +33,25 @@ struct TokenizerGoldenTests {
         }
     }
 
+    @Test("ids equal llama.cpp's for 500 seeded random strings of tricky characters")
+    func fuzzGoldenTexts() throws {
+        guard let tokenizer = try TokenizerFixtures.realTokenizer() else { return }
+        let cases = try TokenizerFixtures.jsonLines("tokenizer-fuzz.jsonl")
+        #expect(cases.count == 500)
+        var mismatches = 0
+        for entry in cases {
+            let text = try #require(entry["text"] as? String)
+            let expected = try #require(TokenizerFixtures.ids(entry["ids"]))
+            let ids = tokenizer.encode(text)
+            if ids != expected {
+                mismatches += 1
+                if mismatches <= 5 { Issue.record("text \(text.debugDescription): \(ids) != llama.cpp \(expected)") }
+            }
+            #expect(tokenizer.decode(ids) == text)
+        }
+        #expect(mismatches == 0)
+    }
+
     @Test("greedy.jsonl prompts encode to llama.cpp's prompt ids; answers round-trip")
     func greedyPrompts() throws {
         guard let tokenizer = try TokenizerFixtures.realTokenizer() else { return }
