@@ -221,3 +221,26 @@ struct TokenizerTests {
         #expect(llama.encode("1234") == [v.id("123"), 0x34])
     }
 }
+
+@Suite("BPE merge loops")
+struct TokenizerMergeLoopTests {
+    @Test("the heap loop (long pieces) and the scan loop (short pieces) agree")
+    func heapEqualsScan() throws {
+        // A vocabulary with overlapping merges of different ranks, so the order matters.
+        let v = ToyVocabulary(merges: ["a b", "b a", "a a", "ab a", "ba b", "aa a", "b b", "ab ab", "bb a", "aaa a"])
+        var table = BPEMerges(capacity: v.merges.count)
+        for (rank, merge) in v.merges.enumerated() {
+            let parts = merge.split(separator: " ").map(String.init)
+            table.add(left: v.id(parts[0]), right: v.id(parts[1]), merged: v.id(parts[0] + parts[1]), rank: Int32(rank))
+        }
+        var rng = TestRNG(seed: 42)
+        for _ in 0..<500 {
+            let length = 2 + rng.int(80)
+            let input = (0..<length).map { _ in rng.int(3) == 0 ? Int32(0x62) : Int32(0x61) }
+            var scanned = input, heaped = input
+            table.applyWithScan(to: &scanned)
+            table.applyWithHeap(to: &heaped)
+            #expect(scanned == heaped, "input \(input)")
+        }
+    }
+}
