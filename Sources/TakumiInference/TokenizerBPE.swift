@@ -3,38 +3,38 @@
 /// Keying by ids (not strings) means the merge loop never builds strings: a piece starts as
 /// one token per byte and each step replaces the lowest-ranked adjacent pair by its merged
 /// token, until no adjacent pair has a merge.
-struct BPEMerges: Sendable {
-    struct Rule: Sendable {
+public struct BPEMerges: Sendable {
+    public struct Rule: Sendable {
         /// Priority: a lower rank merges first (the merge's line number in the merges list).
-        var rank: Int32
-        var merged: Int32
+        public var rank: Int32
+        public var merged: Int32
     }
 
     private var rules: [UInt64: Rule] = [:]
 
-    init(capacity: Int) { rules.reserveCapacity(capacity) }
+    public init(capacity: Int) { rules.reserveCapacity(capacity) }
 
     private static func key(_ left: Int32, _ right: Int32) -> UInt64 {
         UInt64(UInt32(bitPattern: left)) << 32 | UInt64(UInt32(bitPattern: right))
     }
 
     /// Adds a merge unless the pair already has one (the first, lowest-ranked entry wins).
-    mutating func add(left: Int32, right: Int32, merged: Int32, rank: Int32) {
+    public mutating func add(left: Int32, right: Int32, merged: Int32, rank: Int32) {
         let k = Self.key(left, right)
         if rules[k] == nil { rules[k] = Rule(rank: rank, merged: merged) }
     }
 
-    func rule(_ left: Int32, _ right: Int32) -> Rule? { rules[Self.key(left, right)] }
+    public func rule(_ left: Int32, _ right: Int32) -> Rule? { rules[Self.key(left, right)] }
 
-    var count: Int { rules.count }
+    public var count: Int { rules.count }
 
     /// Pieces longer than this use the heap-based merge loop; shorter ones the simple scan,
     /// which is faster for the few-byte pieces that make up ordinary text.
-    static let heapThreshold = 48
+    public static let heapThreshold = 48
 
     /// Runs BPE over `symbols` (initially one token per byte) in place: repeatedly merges
     /// the adjacent pair with the lowest rank, leftmost first among equal ranks.
-    func apply(to symbols: inout [Int32]) {
+    public func apply(to symbols: inout [Int32]) {
         if symbols.count > Self.heapThreshold {
             applyWithHeap(to: &symbols)
         } else {
@@ -43,7 +43,7 @@ struct BPEMerges: Sendable {
     }
 
     /// O(n²) merge loop: rescans the pair ranks for the minimum after each merge.
-    func applyWithScan(to symbols: inout [Int32]) {
+    public func applyWithScan(to symbols: inout [Int32]) {
         guard symbols.count >= 2 else { return }
         let none = Int32.max
         // pairRanks[i] is the rank of (symbols[i], symbols[i+1]), or `none`.
@@ -74,7 +74,7 @@ struct BPEMerges: Sendable {
     /// O(n log n) merge loop for long pieces (a 100 KB run of '=' or spaces is one piece):
     /// symbols form a linked list and candidate pairs wait in a min-heap ordered by
     /// (rank, position). Entries made stale by an earlier merge are skipped when popped.
-    func applyWithHeap(to symbols: inout [Int32]) {
+    public func applyWithHeap(to symbols: inout [Int32]) {
         let count = symbols.count
         guard count >= 2 else { return }
         var next = [Int](0..<count).map { $0 + 1 }      // count means "none"

@@ -3,9 +3,9 @@
 /// ('!'...'~', '¡'...'¬', '®'...'ÿ') stand for themselves; the other 68 bytes (controls, space,
 /// DEL, NBSP, soft hyphen) are assigned U+0100, U+0101, ... in byte order, which is why a space
 /// appears as 'Ġ' (U+0120) and a newline as 'Ċ' (U+010A) in the vocabulary.
-enum ByteLevel {
+public enum ByteLevel {
     /// The character that stands for each byte, indexed by byte value.
-    static let scalarForByte: [Unicode.Scalar] = {
+    public static let scalarForByte: [Unicode.Scalar] = {
         var table = [Unicode.Scalar](repeating: " ", count: 256)
         var next: UInt32 = 256
         for byte in 0..<256 {
@@ -22,7 +22,7 @@ enum ByteLevel {
 
     /// The byte a byte-level character stands for, or nil when the character is not part of
     /// the alphabet.
-    static func byte(for scalar: Unicode.Scalar) -> UInt8? {
+    public static func byte(for scalar: Unicode.Scalar) -> UInt8? {
         let value = scalar.value
         if value < 256 {
             let byte = UInt8(value)
@@ -42,7 +42,7 @@ enum ByteLevel {
     /// Decodes a vocabulary entry written in the byte-level alphabet back to raw bytes.
     /// Characters outside the alphabet (never present in a well-formed vocabulary) are kept
     /// as their own UTF-8 bytes rather than dropped.
-    static func decode(_ text: String) -> [UInt8] {
+    public static func decode(_ text: String) -> [UInt8] {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(text.utf8.count)
         for scalar in text.unicodeScalars {
@@ -56,7 +56,7 @@ enum ByteLevel {
     }
 
     /// Encodes raw bytes in the byte-level alphabet (the form merges are written in).
-    static func encode<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
+    public static func encode<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
         var scalars = String.UnicodeScalarView()
         for byte in bytes { scalars.append(scalarForByte[Int(byte)]) }
         return String(scalars)

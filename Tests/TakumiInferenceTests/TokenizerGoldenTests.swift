@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import TakumiInference
+import TakumiInference
 
 /// The real Qwen2.5-Coder vocabulary against llama.cpp's ids (Fixtures/golden). Skips when
 /// the model is absent unless TAKUMI_REQUIRE_MODEL=1.

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import TakumiInference
+import TakumiInference
 
 /// Speed and long-piece behavior on the real vocabulary. Timings are printed (stderr) for
 /// the report; the assertions only catch pathological (seconds-long) behavior, so they do

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import TakumiInference
+import TakumiInference
 
 @Suite("PreTokenizer (qwen2 pattern)")
 struct PreTokenizerTests {

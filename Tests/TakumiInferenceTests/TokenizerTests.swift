@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import TakumiInference
+import TakumiInference
 
 /// A small byte-level vocabulary built in memory: ids 0...255 are the single bytes (in byte
 /// order), then one token per merge (in merge order), then the given special tokens.
