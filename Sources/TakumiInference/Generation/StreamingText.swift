@@ -43,7 +43,7 @@ struct UTF8StreamAssembler {
 
 /// Finds stop strings in generated text and decides how much text is safe to stream:
 /// text that might be the beginning of a stop string is held back until it is not.
-struct StopStringMatcher {
+struct StopStringHoldback {
     private let stops: [[UInt8]]
     private(set) var text: [UInt8] = []
     private(set) var emitted = 0
