@@ -1,5 +1,6 @@
 import CKernels
 import Foundation
+import Testing
 @testable import TakumiInference
 
 /// A deliberately naive float implementation of the Qwen2/Llama forward pass, written

@@ -1,5 +1,6 @@
 import CKernels
 import Foundation
+import Testing
 @testable import TakumiInference
 
 /// Writes tiny random Qwen2 (or Llama) models as GGUF, for tests that must not need the
@@ -86,4 +87,3 @@ func quantize(_ values: [Float], type: GGMLType, rowLength: Int) throws -> [UInt
     return out
 }
 
-import Testing
