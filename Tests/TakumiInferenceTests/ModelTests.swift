@@ -1,7 +1,7 @@
 import CKernels
 import Foundation
 import Testing
-@testable import TakumiInference
+import TakumiInference
 
 /// Largest |a - b| divided by the largest |b| (a scale-free error).
 func relativeMaxError(_ a: [Float], _ b: [Float]) -> Float {

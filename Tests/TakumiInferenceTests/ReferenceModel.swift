@@ -1,7 +1,7 @@
 import CKernels
 import Foundation
 import Testing
-@testable import TakumiInference
+import TakumiInference
 
 /// A deliberately naive float implementation of the Qwen2/Llama forward pass, written
 /// straight from the math (REFERENCE.md §5) with no cache, no batching and no C ops,

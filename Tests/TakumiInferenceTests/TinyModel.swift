@@ -1,7 +1,7 @@
 import CKernels
 import Foundation
 import Testing
-@testable import TakumiInference
+import TakumiInference
 
 /// Writes tiny random Qwen2 (or Llama) models as GGUF, for tests that must not need the
 /// real model. Weights are random with small magnitudes so activations stay O(1).
