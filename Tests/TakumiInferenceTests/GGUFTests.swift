@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import TakumiInference
+import TakumiInference
 
 @Suite("GGUF reader and writer")
 struct GGUFTests {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import TakumiInference
+import TakumiInference
 
 /// Where the real default model is, honoring TAKUMI_HOME, and whether tests must have it.
 enum RealModel {
