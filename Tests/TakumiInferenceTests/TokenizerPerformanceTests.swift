@@ -30,7 +30,15 @@ struct TokenizerPerformanceTests {
     func hundredKilobytes() throws {
         guard let path = RealModel.pathOrSkip() else { return }
         // A fresh tokenizer so the first run starts with an empty piece cache.
-        let tokenizer = try Tokenizer(ggufPath: path)
+        let file = try GGUFFile(path: path)
+        var loaded: Tokenizer?
+        var loadError: Error?
+        let load = Self.seconds {
+            do { loaded = try Tokenizer(gguf: file) } catch { loadError = error }
+        }
+        if let loadError { throw loadError }
+        let tokenizer = try #require(loaded)
+        FileHandle.standardError.write(Data(String(format: "tokenizer: built from GGUF metadata in %.1f ms\n", load * 1000).utf8))
         let text = try Self.sourceText()
         var ids: [Int32] = []
         let cold = Self.seconds { ids = tokenizer.encode(text) }
