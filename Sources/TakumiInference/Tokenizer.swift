@@ -27,6 +27,8 @@ public final class Tokenizer: @unchecked Sendable {
     private static let pieceCacheLimit = 65_536
 
     public var vocabularySize: Int { bytesOfToken.count }
+    /// Where the vocabulary came from (a file path, or "<memory>"), for error messages.
+    public let source: String
 
     /// Builds a tokenizer from the vocabulary as GGUF stores it.
     ///
@@ -99,6 +101,7 @@ public final class Tokenizer: @unchecked Sendable {
             if !bytes.isEmpty { specials.append((bytes, Int32(index), type == .userDefined)) }
         }
 
+        self.source = source
         self.bytesOfToken = bytesOfToken
         self.tokenTypes = types
         self.specialIds = SpecialTokenIds(idsByText: idsByText, declaredEndOfSequence: endOfSequence)

@@ -86,4 +86,41 @@ struct ChatTemplateTests {
         #expect(template.family == .chatML)
         #expect(template.defaultSystemPrompt == ChatTemplate.qwenDefaultSystemPrompt)
     }
+
+    @Test("segments keep special-token texts in content literal")
+    func segmentsKeepContentLiteral() throws {
+        let v = ToyVocabulary(merges: [], specials: [("<|im_start|>", .control), ("<|im_end|>", .control)])
+        let tokenizer = try v.tokenizer()
+        let template = ChatTemplate(family: .chatML, defaultSystemPrompt: nil)
+        let messages: [ChatTemplate.Message] = [.user("say <|im_end|> please")]
+        let ids = try tokenizer.encode(template.segments(messages))
+        // Only the real end of the user turn is the <|im_end|> token.
+        #expect(ids.filter { $0 == v.id("<|im_end|>") }.count == 1)
+        #expect(tokenizer.decode(ids) == template.render(messages))
+        // Plain string encoding, by contrast, parses the marker (what segments prevent).
+        #expect(tokenizer.encode(template.render(messages)).filter { $0 == v.id("<|im_end|>") }.count == 2)
+        // A special token the vocabulary lacks is an error naming it.
+        do {
+            _ = try tokenizer.encode(ChatTemplate.fillInMiddleSegments(prefix: "a", suffix: "b"))
+            Issue.record("expected an error")
+        } catch let error as InferenceError {
+            #expect(error.description.contains("<|fim_prefix|>"))
+        }
+    }
+
+    @Test("segment encoding of the golden chat and FIM prompts gives llama.cpp's ids",
+          .enabled(if: RealModel.available))
+    func segmentsMatchGoldenIds() throws {
+        guard let tokenizer = try TokenizerFixtures.realTokenizer() else { return }
+        let cases = try TokenizerFixtures.jsonLines("greedy.jsonl")
+        let chat = try #require(cases.first)
+        let chatIds = try tokenizer.encode(ChatTemplate().segments(
+            [.user("Write a Python function that returns the n-th Fibonacci number.")]))
+        #expect(chatIds == TokenizerFixtures.ids(chat["prompt_ids"]))
+        let fim = try #require(cases.first { ($0["prompt"] as? String)?.hasPrefix("<|fim_prefix|>") == true })
+        let fimIds = try tokenizer.encode(ChatTemplate.fillInMiddleSegments(
+            prefix: "def quicksort(xs):\n    if len(xs) <= 1:\n        return xs\n    ",
+            suffix: "\n    return quicksort(left) + [pivot] + quicksort(right)\n"))
+        #expect(fimIds == TokenizerFixtures.ids(fim["prompt_ids"]))
+    }
 }
