@@ -61,4 +61,42 @@ public enum ByteLevel {
         for byte in bytes { scalars.append(scalarForByte[Int(byte)]) }
         return String(scalars)
     }
+
+    /// The byte each alphabet character stands for, indexed by scalar value (0...323);
+    /// -1 for characters outside the alphabet.
+    private static let byteForScalarValue: [Int16] = (0..<324).map { value in
+        guard let scalar = Unicode.Scalar(UInt32(value)), let byte = byte(for: scalar) else { return -1 }
+        return Int16(byte)
+    }
+
+    /// Fast `decode` straight from UTF-8 (vocabulary and merge strings as the file holds
+    /// them), appending to `bytes`. Alphabet characters are 1 or 2 UTF-8 bytes; anything
+    /// else is kept as its own UTF-8 bytes, as in `decode`.
+    static func decode(utf8 text: UnsafeBufferPointer<UInt8>, into bytes: inout [UInt8]) {
+        var i = 0
+        while i < text.count {
+            let lead = text[i]
+            if lead < 0x80 {
+                let byte = byteForScalarValue[Int(lead)]
+                bytes.append(byte >= 0 ? UInt8(byte) : lead)
+                i += 1
+            } else if lead & 0xE0 == 0xC0, i + 1 < text.count {
+                let value = Int(lead & 0x1F) << 6 | Int(text[i + 1] & 0x3F)
+                let byte = value < byteForScalarValue.count ? byteForScalarValue[value] : -1
+                if byte >= 0 {
+                    bytes.append(UInt8(byte))
+                } else {
+                    bytes.append(lead)
+                    bytes.append(text[i + 1])
+                }
+                i += 2
+            } else {
+                // 3- and 4-byte characters are never in the alphabet: copy the sequence.
+                let length = lead >= 0xF0 ? 4 : (lead >= 0xE0 ? 3 : 1)
+                let end = min(i + length, text.count)
+                bytes.append(contentsOf: text[i..<end])
+                i = end
+            }
+        }
+    }
 }
