@@ -52,6 +52,23 @@ struct TokenizerGoldenTests {
         #expect(mismatches == 0)
     }
 
+    @Test("ids equal llama.cpp's for whole source files (Swift, C, Python, shell, Makefile)")
+    func corpusGoldenTexts() throws {
+        guard let tokenizer = try TokenizerFixtures.realTokenizer() else { return }
+        let cases = try TokenizerFixtures.jsonLines("tokenizer-corpus.jsonl")
+        #expect(cases.count >= 8)
+        for entry in cases {
+            let path = try #require(entry["path"] as? String)
+            let text = try #require(entry["text"] as? String)
+            let expected = try #require(TokenizerFixtures.ids(entry["ids"]))
+            let ids = tokenizer.encode(text)
+            if let first = zip(ids, expected).enumerated().first(where: { $0.element.0 != $0.element.1 })?.offset {
+                Issue.record("\(path): first difference at token \(first): \(ids[first]) != llama.cpp \(expected[first])")
+            }
+            #expect(ids.count == expected.count, "\(path)")
+        }
+    }
+
     @Test("greedy.jsonl prompts encode to llama.cpp's prompt ids; answers round-trip")
     func greedyPrompts() throws {
         guard let tokenizer = try TokenizerFixtures.realTokenizer() else { return }
