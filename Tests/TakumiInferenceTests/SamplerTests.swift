@@ -101,6 +101,25 @@ struct SamplerTests {
         #expect(logits[1] == Float(1.9) / 1.5)
     }
 
+    @Test("without top-k, tokens far below the best are never drawn; all -infinity falls back to argmax")
+    func negligibleTokens() {
+        var logits: [Float] = [0, -29, -31, -Float.infinity, .nan]
+        let observed = Self.frequencies(logits, Self.settings(temperature: 1), draws: 2000)
+        #expect(observed[2] == 0 && observed[3] == 0 && observed[4] == 0)
+        // At temperature 4 the window widens to 120 nats, so -31 is a candidate (p ≈ e^-7.75 each).
+        var sampler = Sampler(settings: Self.settings(temperature: 4))
+        var hot = [Float](repeating: -31, count: 1000)
+        hot[0] = 0
+        var drawn = Set<Int32>()
+        for _ in 0..<200 { var row = hot; drawn.insert(sampler.sample(&row)) }
+        #expect(drawn.count > 1)
+        var dead = [Float](repeating: -.infinity, count: 4)
+        logits = dead
+        #expect(Sampler(settings: Self.settings()).sampleCopy(&logits) == 0)
+        dead[2] = 1
+        #expect(Sampler(settings: Self.settings()).sampleCopy(&dead) == 2)
+    }
+
     @Test("samples from a full 151,936-entry row with every filter on")
     func fullVocabulary() {
         var rng = TestRNG(seed: 9)
@@ -113,6 +132,46 @@ struct SamplerTests {
         var flat = rng.floats(151_936, scale: 1)
         let id = unlimited.sample(&flat)
         #expect(id >= 0 && id < 151_936)
+    }
+}
+
+extension Sampler {
+    /// Samples with a fresh copy of the sampler (for one-off checks in tests).
+    func sampleCopy(_ logits: inout [Float]) -> Int32 {
+        var copy = self
+        return copy.sample(&logits)
+    }
+}
+
+@Suite("Sampler speed")
+struct SamplerSpeedTests {
+    @Test("sampling from 151,936 logits takes well under a token's compute time")
+    func speed() {
+        var rng = TestRNG(seed: 21)
+        let row = rng.floats(151_936, scale: 6)
+        let configurations: [(String, SamplerSettings)] = [
+            ("greedy", .greedy),
+            ("temperature 0.7, top-k 40, top-p 0.95, min-p 0.05, penalty 1.1",
+             SamplerSettings(temperature: 0.7, topK: 40, topP: 0.95, minP: 0.05, repetitionPenalty: 1.1, seed: 1)),
+            ("temperature 1, no top-k (full sort)", SamplerSettings(temperature: 1, topK: 0, topP: 0.95, minP: 0, seed: 1)),
+        ]
+        for (name, settings) in configurations {
+            var sampler = Sampler(settings: settings)
+            var logits = row
+            let rounds = 20
+            let start = DispatchTime.now().uptimeNanoseconds
+            for _ in 0..<rounds {
+                logits.withUnsafeMutableBufferPointer { buffer in
+                    _ = buffer.initialize(from: row)
+                    _ = sampler.sample(buffer)
+                }
+            }
+            let perToken = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6 / Double(rounds)
+            FileHandle.standardError.write(Data(String(format: "sampler: %@: %.3f ms per token\n", name, perToken).utf8))
+            #if !DEBUG
+            #expect(perToken < 50)
+            #endif
+        }
     }
 }
 
