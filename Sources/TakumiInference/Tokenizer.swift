@@ -80,35 +80,7 @@ public final class Tokenizer: @unchecked Sendable {
             byteTokens[byte] = id
         }
 
-        var merges = BPEMerges(capacity: mergeLines.count)
-        var left: [UInt8] = [], right: [UInt8] = []
-        for (rank, line) in mergeLines.enumerated() {
-            var line = line
-            let parsed: (Int32, Int32, Int32)?? = line.withUTF8 { utf8 in
-                // Split at the first space after the first byte: token texts never hold a
-                // real space (it is written "Ġ"), but a lone " " could be the left token.
-                guard utf8.count >= 3, let split = utf8[1...].firstIndex(of: 0x20) else { return .some(nil) }
-                left.removeAll(keepingCapacity: true)
-                right.removeAll(keepingCapacity: true)
-                ByteLevel.decode(utf8: UnsafeBufferPointer(rebasing: utf8[..<split]), into: &left)
-                ByteLevel.decode(utf8: UnsafeBufferPointer(rebasing: utf8[(split + 1)...]), into: &right)
-                guard let leftId = table.id(of: left), let rightId = table.id(of: right),
-                      let mergedId = table.id(of: left + right) else { return nil }
-                return .some((leftId, rightId, mergedId))
-            }
-            switch parsed {
-            case let .some(.some((leftId, rightId, mergedId))):
-                merges.add(left: leftId, right: rightId, merged: mergedId, rank: Int32(rank))
-            case .some(.none):
-                throw InferenceError.badMetadata(path: source, key: "tokenizer.ggml.merges",
-                                                 reason: "entry \(rank) '\(line)' is not two tokens separated by a space")
-            case .none:
-                let parts = line.split(separator: " ", maxSplits: 1).map(String.init)
-                let missing = parts.first { table.id(of: ByteLevel.decode($0)) == nil } ?? parts.joined()
-                throw InferenceError.badMetadata(path: source, key: "tokenizer.ggml.merges",
-                                                 reason: "entry \(rank) '\(line)': '\(missing)' is not in the vocabulary")
-            }
-        }
+        let merges = try BPEMerges(lines: mergeLines, vocabulary: table, source: source)
 
         var specials: [(bytes: [UInt8], id: Int32, alwaysParsed: Bool)] = []
         for (index, type) in types.enumerated() where type == .control || type == .userDefined || type == .unknown {
