@@ -105,11 +105,10 @@ public final class Tokenizer: @unchecked Sendable {
     /// `<|im_start|>` become those tokens; without it they are tokenized as plain text
     /// (user-defined tokens such as `<tool_call>` are always recognized, as in llama.cpp).
     public func encode(_ text: String, parseSpecial: Bool = true) -> [Int32] {
-        var utf8 = Array(text.utf8)
+        var text = text   // withUTF8 may make a bridged string contiguous
         var ids: [Int32] = []
-        ids.reserveCapacity(utf8.count / 3 + 1)
-        utf8.withUnsafeMutableBufferPointer { mutableBuffer in
-            let buffer = UnsafeBufferPointer(mutableBuffer)
+        text.withUTF8 { buffer in
+            ids.reserveCapacity(buffer.count / 3 + 1)
             var plainStart = 0
             var position = 0
             while position < buffer.count {
@@ -185,7 +184,8 @@ public final class Tokenizer: @unchecked Sendable {
     /// Whether generation should end after `id` (end of turn, end of text, FIM file switch).
     public func isEndOfGeneration(_ id: Int32) -> Bool { endOfGenerationIds.contains(id) }
 
-    /// The id of the token whose text is exactly `text` (byte-level text for normal tokens).
+    /// The id of the special (control, user-defined or unknown-type) token whose text is
+    /// exactly `text`, e.g. "<|im_end|>"; nil for ordinary text.
     public func tokenId(forSpecialText text: String) -> Int32? {
         specialMatcher.id(of: Array(text.utf8))
     }
