@@ -1,6 +1,6 @@
 /* AVX2 + FMA + F16C kernels (see dot_scalar.c for the reference twins, quant_blocks.h for
  * the activation formats). Each kernel reads one weight row and decodes every block once,
- * then uses it for nx (1..4) tokens: prefill reads each weight byte once per 4 tokens.
+ * then uses it for up to 4 tokens: prefill reads each weight byte once per 4 tokens.
  *
  * Integer products use vpmaddubsw (u8 x s8 -> s16 pairs), so one side must be unsigned:
  *   *_0 types:  |w| x sign(x, w)      (the usual sign trick; |pair sum| <= 2*128*127 fits s16)
@@ -24,16 +24,19 @@ INLINE TGT2 float hsum256(__m256 v) {
 
 INLINE TGT2 uint32_t load_u32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
 
-/* Instantiates `name` (a tk_rows_kernel) from name##_nx(n, w, x, stride, NX, out) with the
- * token count as a compile-time constant, so the token loops unroll into registers. */
+/* Instantiates `name` (a tk_rows_kernel, any nx) from name##_nx(n, w, x, stride, NX, out)
+ * with NX a compile-time constant (1..4: AVX2 has 16 registers), so the token loops unroll
+ * into registers; more tokens are taken 4 at a time. */
 #define NX_DISPATCH(name)                                                                      \
     static TGT2 void name(int64_t n, const void *w, const void *x, size_t stride, int nx,      \
                           float *out) {                                                        \
-        switch (nx) {                                                                          \
-        case 1: name##_nx(n, w, x, stride, 1, out); break;                                     \
-        case 2: name##_nx(n, w, x, stride, 2, out); break;                                     \
-        case 3: name##_nx(n, w, x, stride, 3, out); break;                                     \
-        default: name##_nx(n, w, x, stride, 4, out); break;                                    \
+        for (; nx > 0; nx -= 4, x = (const char *)x + 4 * stride, out += 4) {                  \
+            switch (nx) {                                                                      \
+            case 1: name##_nx(n, w, x, stride, 1, out); break;                                 \
+            case 2: name##_nx(n, w, x, stride, 2, out); break;                                 \
+            case 3: name##_nx(n, w, x, stride, 3, out); break;                                 \
+            default: name##_nx(n, w, x, stride, 4, out); break;                                \
+            }                                                                                  \
         }                                                                                      \
     }
 

@@ -102,11 +102,12 @@ static void quantize_task(void *p, int ti, int nt) {
 
 /* Takes row chunks from a shared counter (threads that finish early take more; a shared,
  * noisy 2-vCPU machine rarely gives both threads equal speed). Within a chunk each weight
- * row is read once for up to 4 tokens at a time, while it is hot in L1. */
+ * row is read once per group of tokens, then stays hot in L1 for the next groups. */
 static void matmul_task(void *p, int ti, int nt) {
     (void)ti; (void)nt;
     matmul_job *job = p;
-    float out[4];
+    enum { TOKEN_GROUP = 8 }; /* tokens per kernel call: the AVX-512 *_0 kernels take 8 */
+    float out[TOKEN_GROUP];
     for (;;) {
         int64_t c = atomic_fetch_add_explicit(&job->next_chunk, 1, memory_order_relaxed);
         if (c >= job->n_chunks) return;
@@ -114,8 +115,8 @@ static void matmul_task(void *p, int ti, int nt) {
         if (r1 > job->rows) r1 = job->rows;
         for (int64_t r = r0; r < r1; r++) {
             const char *w = job->W + r * job->w_row_bytes;
-            for (int64_t t = 0; t < job->n_tokens; t += 4) {
-                int nx = job->n_tokens - t < 4 ? (int)(job->n_tokens - t) : 4;
+            for (int64_t t = 0; t < job->n_tokens; t += TOKEN_GROUP) {
+                int nx = job->n_tokens - t < TOKEN_GROUP ? (int)(job->n_tokens - t) : TOKEN_GROUP;
                 job->kernel(job->n_in, w, job->xq + t * job->xq_stride, (size_t)job->xq_stride, nx, out);
                 for (int k = 0; k < nx; k++) job->y[(t + k) * job->rows + r] = out[k];
             }

@@ -74,7 +74,7 @@ void tk_quantize_x8(const float *x, int64_t n, void *dst); /* scalar reference *
  * byte-identical to the scalar quantizers. */
 void tk_quantize_activations(int type, const float *x, int64_t n, void *dst);
 
-/* Kernel: dot products of one weight row (n values) with nx activation rows (nx = 1..4)
+/* Kernel: dot products of one weight row (n values) with nx activation rows (any nx >= 1)
  * stored x_stride bytes apart in the matmul's internal format; out[t] for t < nx. */
 typedef void (*tk_rows_kernel)(int64_t n, const void *w_row, const void *x, size_t x_stride,
                                int nx, float *out);

@@ -69,7 +69,7 @@ import Testing
         let pool = try #require(tk_pool_create(2))
         defer { tk_pool_destroy(pool) }
 
-        for tokens in [1, 3, 17] {
+        for tokens in [1, 3, 6, 17] {
             var reference = [Float](repeating: 0, count: tokens * c.rows)
             var bound = [Float](repeating: 0, count: tokens * c.rows)
             for t in 0..<tokens {
