@@ -25,7 +25,7 @@ public final class InferenceSession {
     private var allLogits: UnsafeMutablePointer<Float>?
 
     public init(model: Model, contextLength: Int, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
-                maxBatch: Int = 64) throws {
+                maxBatch: Int = 256) throws {
         let c = model.config
         guard contextLength >= 1 else { throw InferenceError.contextOverflow(needed: 1, capacity: contextLength) }
         self.model = model
@@ -93,13 +93,13 @@ public final class InferenceSession {
         if let existing = allLogits {
             chunkLogits = existing
         } else {
-            chunkLogits = .allocate(capacity: maxBatch * v)
+            chunkLogits = .allocate(capacity: allLogitsChunk * v)
             allLogits = chunkLogits
         }
         var out = [Float](repeating: 0, count: newTokens.count * v)
         var done = 0
         while done < newTokens.count {
-            let n = min(maxBatch, newTokens.count - done)
+            let n = min(allLogitsChunk, newTokens.count - done)
             runChunk(newTokens, from: done, count: n, logits: chunkLogits, logitRows: n)
             out.withUnsafeMutableBufferPointer { dst in
                 dst.baseAddress.map { ($0 + done * v).update(from: chunkLogits, count: n * v) }
@@ -109,6 +109,10 @@ public final class InferenceSession {
         }
         return out
     }
+
+    /// Chunk size when every position's logits are kept: (chunk, vocab) floats of buffer
+    /// (64 x 151,936 x 4 B = 39 MB), allocated on first use only.
+    private var allLogitsChunk: Int { min(maxBatch, 64) }
 
     private func validate(_ newTokens: [Int32]) throws {
         let needed = tokens.count + newTokens.count
