@@ -120,7 +120,7 @@ public final class Generator {
             }
             guard deliver(detokenizer.feed(next)) else { break }
             if generated.count == options.maxTokens { break }
-            try session.evaluate([next])
+            try session.evaluate(token: next)
         }
         let decodeSeconds = monotonicSeconds() - decodeStart
 

@@ -84,6 +84,15 @@ public final class InferenceSession {
         }
     }
 
+    /// Appends one token (a decode step) and computes its logits; allocation-free.
+    public func evaluate(token: Int32) throws {
+        guard tokens.count < contextLength else { throw InferenceError.contextOverflow(needed: tokens.count + 1, capacity: contextLength) }
+        guard token >= 0, Int(token) < vocabularySize else { throw InferenceError.invalidTokenId(Int(token), vocabularySize: vocabularySize) }
+        buffers.tokenIds[0] = token
+        forward(count: 1, logits: buffers.logits, logitRows: 1)
+        tokens.append(token)
+    }
+
     /// Appends `newTokens` and returns the logits of every one of them: (n, vocab) row-major.
     /// (Teacher-forced checks and speculative verification need every position.)
     public func evaluateAllLogits(_ newTokens: [Int32]) throws -> [Float] {
