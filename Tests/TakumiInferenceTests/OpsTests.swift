@@ -31,26 +31,29 @@ struct OpsTests {
         return out
     }
 
-    @Test(arguments: [TK_LEVEL_SCALAR, TK_LEVEL_AVX2, TK_LEVEL_AVX512])
-    func attentionMatchesReference(level: tk_level) throws {
+    @Test(arguments: [TK_LEVEL_SCALAR, TK_LEVEL_AVX2, TK_LEVEL_AVX512], [0, 37, 150])
+    func attentionMatchesReference(level: tk_level, start: Int) throws {
         let saved = tk_kernel_level()
         tk_set_kernel_level(level.rawValue)
         defer { tk_set_kernel_level(saved) }
-        let (tokens, start, heads, kvHeads, hd, ctx) = (5, 37, 14, 2, 64, 64)
+        let (tokens, heads, kvHeads, hd, ctx) = (5, 14, 2, 64, 160)
         var rng = TestRNG(seed: 11)
         let q = rng.floats(tokens * heads * hd, scale: 2)
         let k = rng.floats(ctx * kvHeads * hd, scale: 2)
         let v = rng.floats(ctx * kvHeads * hd)
         let want = Self.referenceAttention(q: q, k: k, v: v, tokens: tokens, start: start, heads: heads, kvHeads: kvHeads, hd: hd)
+        // The cache keeps keys transposed: (kv_heads, hd, capacity).
+        var kt = [Float](repeating: .nan, count: ctx * kvHeads * hd)
+        tk_store_keys_transposed(&kt, k, Int64(start + tokens), 0, Int64(kvHeads), Int64(hd), Int64(ctx))
         let pool = try #require(tk_pool_create(2))
         defer { tk_pool_destroy(pool) }
         for usePool in [false, true] {
             var out = [Float](repeating: .nan, count: tokens * heads * hd)
             var scratch = [Float](repeating: 0, count: Int(tk_attention_scratch_floats(2, Int64(ctx))))
-            tk_attention(usePool ? pool : nil, &out, q, k, v, Int64(tokens), Int64(start), Int64(heads), Int64(kvHeads),
-                         Int64(hd), &scratch, Int64(ctx))
+            tk_attention(usePool ? pool : nil, &out, q, kt, v, Int64(tokens), Int64(start), Int64(heads), Int64(kvHeads),
+                         Int64(hd), Int64(ctx), &scratch, Int64(ctx))
             let err = zip(out, want).map { abs($0 - $1) }.max()!
-            #expect(err < 1e-5, "level \(level), pool \(usePool): max error \(err)")
+            #expect(err < 1e-5, "level \(level), start \(start), pool \(usePool): max error \(err)")
         }
     }
 

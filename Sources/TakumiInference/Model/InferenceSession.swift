@@ -173,28 +173,31 @@ public final class InferenceSession {
             // h (n, d) = rmsnorm(x) * attn_norm
             tk_rmsnorm(b.h, b.x, layer.attnNorm.values, Int64(d), Int64(n), eps)
             mark(.norm)
-            // q (n, heads*hd) = Wq h; k, v (n, kv*hd) written straight into the cache rows.
-            let kRows = cache.keys[l] + start * c.kvWidth
+            // q (n, heads*hd) = Wq h + bq; k (n, kv*hd) = Wk h + bk; v (n, kv*hd) = Wv h + bv,
+            // v written straight into its cache rows.
             let vRows = cache.values[l] + start * c.kvWidth
             matmul(layer.wq, b.h, n, b.q)
-            matmul(layer.wk, b.h, n, kRows)
+            matmul(layer.wk, b.h, n, b.k)
             matmul(layer.wv, b.h, n, vRows)
             mark(.qkvMatmul)
             if let bq = layer.bq { tk_add_bias(b.q, bq.values, Int64(c.qWidth), Int64(n)) }
-            if let bk = layer.bk { tk_add_bias(kRows, bk.values, Int64(c.kvWidth), Int64(n)) }
+            if let bk = layer.bk { tk_add_bias(b.k, bk.values, Int64(c.kvWidth), Int64(n)) }
             if let bv = layer.bv { tk_add_bias(vRows, bv.values, Int64(c.kvWidth), Int64(n)) }
             switch c.architecture {
             case .qwen2:
                 tk_rope_neox(b.q, Int64(n), Int64(c.qWidth), Int64(c.headCount), Int64(hd), b.ropeCos, b.ropeSin)
-                tk_rope_neox(kRows, Int64(n), Int64(c.kvWidth), Int64(c.kvHeadCount), Int64(hd), b.ropeCos, b.ropeSin)
+                tk_rope_neox(b.k, Int64(n), Int64(c.kvWidth), Int64(c.kvHeadCount), Int64(hd), b.ropeCos, b.ropeSin)
             case .llama:
                 tk_rope_norm(b.q, Int64(n), Int64(c.qWidth), Int64(c.headCount), Int64(hd), b.ropeCos, b.ropeSin)
-                tk_rope_norm(kRows, Int64(n), Int64(c.kvWidth), Int64(c.kvHeadCount), Int64(hd), b.ropeCos, b.ropeSin)
+                tk_rope_norm(b.k, Int64(n), Int64(c.kvWidth), Int64(c.kvHeadCount), Int64(hd), b.ropeCos, b.ropeSin)
             }
+            // Keys go into the cache transposed: (kv_heads, hd, capacity).
+            tk_store_keys_transposed(cache.keys[l], b.k, Int64(n), Int64(start), Int64(c.kvHeadCount), Int64(hd), Int64(contextLength))
             mark(.biasRope)
             // attn (n, heads*hd) = softmax(q k^T / sqrt(hd), causal) v
             tk_attention(pool, b.attn, b.q, cache.keys[l], cache.values[l], Int64(n), Int64(start),
-                         Int64(c.headCount), Int64(c.kvHeadCount), Int64(hd), b.attentionScratch, Int64(contextLength))
+                         Int64(c.headCount), Int64(c.kvHeadCount), Int64(hd), Int64(contextLength),
+                         b.attentionScratch, Int64(contextLength))
             mark(.attention)
             // x += Wo attn
             matmul(layer.wo, b.attn, n, b.h)
