@@ -107,3 +107,38 @@ struct GeneratorTests {
         #expect(try sample(seed: 7) == sample(seed: 7))
     }
 }
+
+@Suite("Prompt-lookup speculative decoding")
+struct SpeculativeDecodingTests {
+    @Test func draftsWhatFollowedTheLatestMatch() {
+        // ... 5 6 7 8 | 9 ... 5 6 7 -> drafts 8 9 (latest occurrence of the 3-gram 5 6 7).
+        #expect(PromptLookup.draft(after: [1, 5, 6, 7, 8, 9, 2, 5, 6, 7], maxTokens: 2) == [8, 9])
+        #expect(PromptLookup.draft(after: [1, 5, 6, 7, 8, 9, 2, 5, 6, 7], maxTokens: 10) == [8, 9, 2, 5, 6, 7])
+        // Most recent occurrence wins.
+        #expect(PromptLookup.draft(after: [4, 4, 1, 4, 4, 2, 4, 4], maxTokens: 1) == [2])
+        // Falls back to 2-grams; a lone token is not enough.
+        #expect(PromptLookup.draft(after: [3, 9, 1, 7, 3, 9], maxTokens: 3) == [1, 7, 3])
+        #expect(PromptLookup.draft(after: [1, 2, 3, 4, 1], maxTokens: 3) == [])
+        #expect(PromptLookup.draft(after: [1, 2], maxTokens: 3) == [])
+        #expect(PromptLookup.draft(after: [1, 2, 1, 2], maxTokens: 0) == [])
+    }
+
+    @Test func speculationNeverChangesGreedyOutput() throws {
+        // A repetitive prompt so the tiny model's answer repeats n-grams and drafts happen.
+        let prompt = String(repeating: "abc abd abc ", count: 6)
+        func generate(draft: Int) throws -> Generator.Output {
+            let g = try GeneratorTests.makeGenerator()
+            var sampler = Sampler(settings: .greedy)
+            return try g.generate(promptTokens: g.tokenizer.encode(prompt),
+                                  options: .init(maxTokens: 48, draftTokens: draft), sampler: &sampler)
+        }
+        let plain = try generate(draft: 0)
+        let speculative = try generate(draft: 8)
+        #expect(plain.draftedTokens == 0)
+        #expect(speculative.draftedTokens > 0)
+        #expect(speculative.acceptedDraftTokens > 0, "no draft was accepted: the test would not cover acceptance")
+        #expect(speculative.tokens == plain.tokens)
+        #expect(speculative.text == plain.text)
+        #expect(speculative.finishReason == plain.finishReason)
+    }
+}

@@ -88,6 +88,7 @@ public final class InferenceSession {
     public func evaluate(token: Int32) throws {
         guard tokens.count < contextLength else { throw InferenceError.contextOverflow(needed: tokens.count + 1, capacity: contextLength) }
         guard token >= 0, Int(token) < vocabularySize else { throw InferenceError.invalidTokenId(Int(token), vocabularySize: vocabularySize) }
+        keptRows = 0
         buffers.tokenIds[0] = token
         forward(count: 1, logits: buffers.logits, logitRows: 1)
         tokens.append(token)
@@ -98,13 +99,7 @@ public final class InferenceSession {
     public func evaluateAllLogits(_ newTokens: [Int32]) throws -> [Float] {
         try validate(newTokens)
         let v = vocabularySize
-        let chunkLogits: UnsafeMutablePointer<Float>
-        if let existing = allLogits {
-            chunkLogits = existing
-        } else {
-            chunkLogits = .allocate(capacity: allLogitsChunk * v)
-            allLogits = chunkLogits
-        }
+        let chunkLogits = rowLogitsBuffer()
         var out = [Float](repeating: 0, count: newTokens.count * v)
         var done = 0
         while done < newTokens.count {
@@ -119,11 +114,50 @@ public final class InferenceSession {
         return out
     }
 
+    /// Most tokens `evaluateKeepingRowLogits` takes at once.
+    public var maxRowLogits: Int { allLogitsChunk }
+
+    /// Appends up to `maxRowLogits` tokens and keeps the logits of each of them, readable with
+    /// `rowLogits(_:)` until the next evaluation (speculative verification: one batched pass
+    /// checks several drafted tokens). Allocation-free after the first call.
+    public func evaluateKeepingRowLogits(_ newTokens: [Int32]) throws {
+        precondition(newTokens.count <= allLogitsChunk, "at most \(allLogitsChunk) tokens per call")
+        try validate(newTokens)
+        guard !newTokens.isEmpty else { return }
+        let rows = rowLogitsBuffer()
+        runChunk(newTokens, from: 0, count: newTokens.count, logits: rows, logitRows: newTokens.count)
+        keptRows = newTokens.count
+        buffers.logits.update(from: rows + (newTokens.count - 1) * vocabularySize, count: vocabularySize)
+    }
+
+    /// Logits (vocab) of row `index` of the last `evaluateKeepingRowLogits` call, writable.
+    public func rowLogits(_ index: Int) -> UnsafeMutableBufferPointer<Float> {
+        precondition(index >= 0 && index < keptRows, "row \(index) was not kept")
+        return UnsafeMutableBufferPointer(start: rowLogitsBuffer() + index * vocabularySize, count: vocabularySize)
+    }
+
+    /// Makes row `index` of the kept logits the current `lastLogits` (after a rollback with
+    /// `truncate(to:)`, the logits that follow the last accepted token).
+    public func useRowLogitsAsLast(_ index: Int) {
+        let row = rowLogits(index)
+        if let base = row.baseAddress { buffers.logits.update(from: base, count: vocabularySize) }
+    }
+
+    private var keptRows = 0
+
+    private func rowLogitsBuffer() -> UnsafeMutablePointer<Float> {
+        if let existing = allLogits { return existing }
+        let fresh = UnsafeMutablePointer<Float>.allocate(capacity: allLogitsChunk * vocabularySize)
+        allLogits = fresh
+        return fresh
+    }
+
     /// Chunk size when every position's logits are kept: (chunk, vocab) floats of buffer
     /// (64 x 151,936 x 4 B = 39 MB), allocated on first use only.
     private var allLogitsChunk: Int { min(maxBatch, 64) }
 
     private func validate(_ newTokens: [Int32]) throws {
+        keptRows = 0
         let needed = tokens.count + newTokens.count
         guard needed <= contextLength else { throw InferenceError.contextOverflow(needed: needed, capacity: contextLength) }
         for t in newTokens where t < 0 || Int(t) >= vocabularySize {
