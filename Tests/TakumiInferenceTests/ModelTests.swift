@@ -71,7 +71,7 @@ struct ModelTests {
         let incremental = try InferenceSession(model: model, contextLength: 64, threads: 2)
         try incremental.evaluate(Array(Self.prompt.prefix(5)))
         for i in 5..<Self.prompt.count {
-            try incremental.evaluate([Self.prompt[i]])
+            try incremental.evaluate(token: Self.prompt[i])
             let want = Array(all[(i * v)..<((i + 1) * v)])
             #expect(relativeMaxError(Array(incremental.lastLogits), want) < 1e-5, "position \(i)")
         }
@@ -111,6 +111,7 @@ struct ModelTests {
         #expect(throws: InferenceError.contextOverflow(needed: 9, capacity: 8)) { try session.evaluate([1, 2, 3, 4, 5, 6]) }
         #expect(throws: InferenceError.invalidTokenId(96, vocabularySize: 96)) { try session.evaluate([96]) }
         #expect(throws: InferenceError.invalidTokenId(-1, vocabularySize: 96)) { try session.evaluate([-1]) }
+        #expect(throws: InferenceError.invalidTokenId(-1, vocabularySize: 96)) { try session.evaluate(token: -1) }
         #expect(session.tokens == [1, 2, 3])
     }
 

@@ -9,6 +9,7 @@ final class ForwardBuffers {
     let x: UnsafeMutablePointer<Float>           // (batch, d) residual stream
     let h: UnsafeMutablePointer<Float>           // (batch, d) normed input / matmul output
     let q: UnsafeMutablePointer<Float>           // (batch, heads*hd)
+    let k: UnsafeMutablePointer<Float>           // (batch, kv_heads*hd) before it is cached
     let attn: UnsafeMutablePointer<Float>        // (batch, heads*hd)
     let gate: UnsafeMutablePointer<Float>        // (batch, ffn)
     let up: UnsafeMutablePointer<Float>          // (batch, ffn)
@@ -26,6 +27,7 @@ final class ForwardBuffers {
         x = .allocate(capacity: batch * c.embeddingLength)
         h = .allocate(capacity: batch * c.embeddingLength)
         q = .allocate(capacity: batch * c.qWidth)
+        k = .allocate(capacity: batch * c.kvWidth)
         attn = .allocate(capacity: batch * c.qWidth)
         gate = .allocate(capacity: batch * c.feedForwardLength)
         up = .allocate(capacity: batch * c.feedForwardLength)
@@ -46,7 +48,7 @@ final class ForwardBuffers {
 
     deinit {
         tokenIds.deallocate(); positions.deallocate()
-        x.deallocate(); h.deallocate(); q.deallocate(); attn.deallocate()
+        x.deallocate(); h.deallocate(); q.deallocate(); k.deallocate(); attn.deallocate()
         gate.deallocate(); up.deallocate(); logits.deallocate()
         ropeCos.deallocate(); ropeSin.deallocate()
         attentionScratch.deallocate(); matmulScratch.deallocate()

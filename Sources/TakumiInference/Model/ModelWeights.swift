@@ -24,27 +24,34 @@ public struct WeightMatrix: @unchecked Sendable {
     }
 }
 
-/// A vector (norm weight, bias) as owned float32, converted from whatever type the file uses.
-/// Vectors are tiny, so owning them costs nothing and keeps the hot path type-free.
-public final class WeightVector: @unchecked Sendable {
+/// A vector (norm weight, bias) as float32, converted from whatever type the file uses.
+/// Vectors are tiny, so owning a float copy costs nothing and keeps the hot path type-free.
+/// The memory belongs to the `VectorArena` of the `ModelWeights` it came from; being a plain
+/// pointer, using it in the forward pass costs no reference counting.
+public struct WeightVector: @unchecked Sendable {
     public let name: String
-    public let values: UnsafeMutablePointer<Float>
+    public let values: UnsafePointer<Float>
     public let count: Int
+}
 
-    init(_ t: GGUFTensor, file: GGUFFile, count: Int) throws {
+/// Owns the float copies of all weight vectors of a model; frees them together.
+final class VectorArena {
+    private var blocks: [UnsafeMutablePointer<Float>] = []
+
+    func vector(_ t: GGUFTensor, file: GGUFFile, count: Int) throws -> WeightVector {
         guard t.dims == [count] else {
             throw InferenceError.badTensorShape(path: file.path, tensor: t.name, expected: "dims [\(count)]", found: "dims \(t.dims)")
         }
-        guard tk_type_supported(Int32(t.type.rawValue)) || t.type == .f32 else {
+        guard tk_type_supported(Int32(t.type.rawValue)) else {
             throw InferenceError.unknownTensorType(path: file.path, tensor: t.name, type: t.type.rawValue)
         }
-        name = t.name
-        self.count = count
-        values = .allocate(capacity: count)
+        let values = UnsafeMutablePointer<Float>.allocate(capacity: count)
+        blocks.append(values)
         tk_dequantize_row(Int32(t.type.rawValue), t.data, values, Int64(count))
+        return WeightVector(name: t.name, values: values, count: count)
     }
 
-    deinit { values.deallocate() }
+    deinit { blocks.forEach { $0.deallocate() } }
 }
 
 /// The weights of one transformer block.
@@ -70,14 +77,17 @@ public final class ModelWeights: @unchecked Sendable {
     /// (vocab, d): `output.weight`, or the token embedding when the model ties them.
     public let output: WeightMatrix
     public let layers: [LayerWeights]
+    private let arena: VectorArena
 
     init(file: GGUFFile, config c: ModelConfig) throws {
+        let arena = VectorArena()
+        self.arena = arena
         let d = c.embeddingLength
         func matrix(_ name: String, rows: Int, columns: Int) throws -> WeightMatrix {
             try WeightMatrix(file.tensor(name), file: file, rows: rows, columns: columns)
         }
         func vector(_ name: String, _ n: Int) throws -> WeightVector {
-            try WeightVector(file.tensor(name), file: file, count: n)
+            try arena.vector(file.tensor(name), file: file, count: n)
         }
         func optionalVector(_ name: String, _ n: Int) throws -> WeightVector? {
             file.hasTensor(name) ? try vector(name, n) : nil
