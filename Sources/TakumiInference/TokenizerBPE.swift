@@ -10,17 +10,21 @@ public struct BPEMerges: Sendable {
         public var merged: Int32
     }
 
-    private var rules: TokenPairTable
+    private var rules: [UInt64: Rule] = [:]
 
-    public init(capacity: Int) { rules = TokenPairTable(capacity: capacity) }
+    public init(capacity: Int) { rules.reserveCapacity(capacity) }
+
+    private static func key(_ left: Int32, _ right: Int32) -> UInt64 {
+        UInt64(UInt32(bitPattern: left)) << 32 | UInt64(UInt32(bitPattern: right))
+    }
 
     /// Adds a merge unless the pair already has one (the first, lowest-ranked entry wins).
     public mutating func add(left: Int32, right: Int32, merged: Int32, rank: Int32) {
-        guard left >= 0, right >= 0 else { return }
-        rules.insertIfAbsent(left, right, Rule(rank: rank, merged: merged))
+        let k = Self.key(left, right)
+        if rules[k] == nil { rules[k] = Rule(rank: rank, merged: merged) }
     }
 
-    public func rule(_ left: Int32, _ right: Int32) -> Rule? { rules.value(left, right) }
+    public func rule(_ left: Int32, _ right: Int32) -> Rule? { rules[Self.key(left, right)] }
 
     public var count: Int { rules.count }
 
