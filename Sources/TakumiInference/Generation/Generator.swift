@@ -1,0 +1,183 @@
+import Foundation
+
+/// Tokenizer + model + sampler: turns a prompt into streamed text.
+///
+/// Keeps one `InferenceSession` across requests: a new prompt reuses the cached keys and
+/// values of the longest token prefix it shares with what is in the cache (system prompt,
+/// file contents), so only the new tail is prefilled.
+public final class Generator {
+    public let model: Model
+    public let tokenizer: Tokenizer
+    public let session: InferenceSession
+
+    public struct Options {
+        public var maxTokens: Int
+        public var stopStrings: [String]
+        /// Extra token ids that end generation (besides the tokenizer's end-of-generation ids).
+        public var stopTokens: Set<Int32>
+        /// Most tokens drafted per step by prompt lookup (greedy decoding only; 0 = off).
+        /// Drafts are the tokens that followed the latest earlier occurrence of the last few
+        /// tokens; one batched pass verifies them. Pays off when the answer copies the
+        /// prompt (code edits).
+        public var draftTokens: Int
+        public init(maxTokens: Int = 512, stopStrings: [String] = [], stopTokens: Set<Int32> = [], draftTokens: Int = 8) {
+            self.maxTokens = maxTokens
+            self.stopStrings = stopStrings
+            self.stopTokens = stopTokens
+            self.draftTokens = draftTokens
+        }
+    }
+
+    public enum FinishReason: String, Sendable {
+        case endOfTurn, maxTokens, stopString, cancelled
+    }
+
+    public struct Output: Sendable {
+        public var text: String
+        /// Generated ids (including a final end-of-turn token, if one ended generation).
+        public var tokens: [Int32]
+        public var promptTokens: Int
+        /// Prompt tokens whose KV entries were reused from the previous request.
+        public var reusedPromptTokens: Int
+        public var finishReason: FinishReason
+        public var prefillSeconds: Double
+        public var decodeSeconds: Double
+        /// Prompt-lookup drafts verified, and how many of them were accepted.
+        public var draftedTokens: Int = 0
+        public var acceptedDraftTokens: Int = 0
+        /// Prompt tokens actually computed per second of prefill.
+        public var prefillTokensPerSecond: Double {
+            prefillSeconds > 0 ? Double(promptTokens - reusedPromptTokens) / prefillSeconds : 0
+        }
+        /// Decode steps per second (each generated token after the first costs one step).
+        public var decodeTokensPerSecond: Double {
+            decodeSeconds > 0 ? Double(max(tokens.count - 1, 0)) / decodeSeconds : 0
+        }
+    }
+
+    public init(model: Model, tokenizer: Tokenizer, contextLength: Int = 8192,
+                threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
+        self.model = model
+        self.tokenizer = tokenizer
+        session = try InferenceSession(model: model, contextLength: min(contextLength, model.config.trainedContextLength),
+                                       threads: threads)
+    }
+
+    /// Loads the model and its tokenizer from a GGUF file.
+    public convenience init(path: String, contextLength: Int = 8192,
+                            threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
+        let file = try GGUFFile(path: path)
+        try self.init(model: Model(file: file), tokenizer: Tokenizer(gguf: file), contextLength: contextLength, threads: threads)
+    }
+
+    /// Generates a continuation of `promptTokens`.
+    /// - onPrefill: (done, total) prompt tokens computed, after each chunk.
+    /// - onText: each piece of text (whole characters, stop strings held back); return
+    ///   false to stop (finish reason `.cancelled`).
+    public func generate(promptTokens: [Int32], options: Options, sampler: inout Sampler,
+                         onPrefill: (Int, Int) -> Void = { _, _ in },
+                         onText: (String) -> Bool = { _ in true }) throws -> Output {
+        guard !promptTokens.isEmpty else {
+            throw InferenceError.badModelConfig(path: model.file.path, reason: "empty prompt")
+        }
+        let needed = promptTokens.count + max(options.maxTokens, 0)
+        if promptTokens.count > session.contextLength || needed > session.contextLength + 1 {
+            // A prompt plus its answer must fit the cache (the last sampled token is never fed back).
+            throw InferenceError.contextOverflow(needed: min(needed, promptTokens.count + options.maxTokens), capacity: session.contextLength)
+        }
+
+        // Reuse the longest common prefix, but always compute at least the last prompt token
+        // (its logits pick the first generated token).
+        let common = zip(session.tokens, promptTokens).prefix { $0 == $1 }.count
+        let reused = min(common, promptTokens.count - 1)
+        session.truncate(to: reused)
+
+        let prefillStart = monotonicSeconds()
+        try session.evaluate(Array(promptTokens[reused...])) { done, total in onPrefill(done, total) }
+        let prefillSeconds = monotonicSeconds() - prefillStart
+
+        var generated: [Int32] = []
+        var detokenizer = StreamingDetokenizer(tokenizer: tokenizer, skipControl: true)
+        var stopMatcher = StopStringMatcher(stopStrings: options.stopStrings)
+        var text = ""
+        var finish = FinishReason.maxTokens
+        for t in promptTokens.suffix(sampler.settings.repetitionWindow) { sampler.accept(t) }
+        let decodeStart = monotonicSeconds()
+
+        /// Streams `piece` through the stop-string matcher; false when generation must end.
+        func deliver(_ piece: String) -> Bool {
+            guard !piece.isEmpty else { return true }
+            switch stopMatcher.feed(piece) {
+            case let .text(safe):
+                text += safe
+                if !safe.isEmpty, !onText(safe) { finish = .cancelled; return false }
+                return true
+            case let .stopped(before, _):
+                text += before
+                if !before.isEmpty { _ = onText(before) }
+                finish = .stopString
+                return false
+            }
+        }
+
+        /// Records one chosen token and streams its text; false when generation must end.
+        func take(_ token: Int32) -> Bool {
+            generated.append(token)
+            history.append(token)
+            if tokenizer.isEndOfGeneration(token) || options.stopTokens.contains(token) {
+                finish = .endOfTurn
+                return false
+            }
+            guard deliver(detokenizer.feed(token)) else { return false }
+            return generated.count < options.maxTokens
+        }
+
+        // Prompt lookup only replaces argmax by argmax, so the text is the same with or
+        // without it; it is off when sampling (the drafts would bias nothing, but there is
+        // nothing to gain) and with a repetition penalty (it depends on the order tokens are seen).
+        let speculate = options.draftTokens > 0 && sampler.settings.temperature <= 0 && sampler.settings.repetitionPenalty == 1
+        var history = promptTokens
+        var drafted = 0, accepted = 0
+        var next = sampler.sample(session.mutableLastLogits)
+        generation: while options.maxTokens > 0, take(next) {
+            let room = min(options.draftTokens, options.maxTokens - generated.count,
+                           session.contextLength - session.position - 1, session.maxRowLogits - 1)
+            let draft = speculate && room > 0 ? PromptLookup.draft(after: history, maxTokens: room) : []
+            if draft.isEmpty {
+                try session.evaluate(token: next)
+                next = sampler.sample(session.mutableLastLogits)
+                continue
+            }
+            // Verify [next] + draft in one pass: row i predicts the token after input i.
+            let base = session.position
+            try session.evaluateKeepingRowLogits([next] + draft)
+            drafted += draft.count
+            var good = 0
+            var chosen = sampler.sample(session.rowLogits(0))
+            while good < draft.count, chosen == draft[good] {
+                good += 1
+                accepted += 1
+                guard take(chosen) else { break generation }
+                chosen = sampler.sample(session.rowLogits(good))
+            }
+            // Forget the rejected drafts; the logits after the last accepted token are row `good`.
+            session.truncate(to: base + 1 + good)
+            session.useRowLogitsAsLast(good)
+            next = chosen
+        }
+        let decodeSeconds = monotonicSeconds() - decodeStart
+
+        if finish == .endOfTurn || finish == .maxTokens {
+            // Release what was held back: an unfinished character, a partial stop string.
+            if deliver(detokenizer.finish()) {
+                let rest = stopMatcher.finish()
+                text += rest
+                if !rest.isEmpty { _ = onText(rest) }
+            }
+        }
+        return Output(text: text, tokens: generated,
+                      promptTokens: promptTokens.count, reusedPromptTokens: reused, finishReason: finish,
+                      prefillSeconds: prefillSeconds, decodeSeconds: decodeSeconds,
+                      draftedTokens: drafted, acceptedDraftTokens: accepted)
+    }
+}
