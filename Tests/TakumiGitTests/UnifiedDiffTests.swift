@@ -120,4 +120,27 @@ import Testing
         #expect(try repo.contentsInIndex("keep.txt") == Data("kept\n".utf8))
         #expect(Set(try repo.status().stagedPaths) == ["keep.txt", "brand/new.txt"])
     }
+
+    @Test func patchTextAppliesThroughLibgit2() throws {
+        let fixture = try fixture()
+        let repo = try Repository.open(path: fixture.root)
+        let patch = try UnifiedDiff.patch(for: [FileEdit(path: "keep.txt", before: "keep\n", after: "kept\n"),
+                                                 FileEdit(path: "gone.txt", before: "bye\nbye\n", after: nil)])
+        try repo.apply(patch: patch, to: .workingTree, checkOnly: true)
+        #expect(try fixture.read("keep.txt") == "keep\n")
+        try repo.apply(patch: patch, to: .workingTree)
+        #expect(try fixture.read("keep.txt") == "kept\n")
+        #expect(!FileManager.default.fileExists(atPath: fixture.root + "/gone.txt"))
+        #expect(throws: GitError.self) { try repo.apply(patch: patch, to: .workingTree, checkOnly: true) }
+    }
+
+    @Test func pathsOutsideTheTreeAreRefused() throws {
+        let fixture = try fixture()
+        let repo = try Repository.open(path: fixture.root)
+        for path in ["../x", "/etc/passwd", ".git/config", "a//b"] {
+            #expect(throws: GitError.self) {
+                try repo.apply(edits: [FileEdit(path: path, before: nil as String?, after: "x")], to: .workingTree)
+            }
+        }
+    }
 }
