@@ -32,6 +32,39 @@ public final class TemporaryWorktree: @unchecked Sendable {
 
     deinit { try? remove() }
 
+    /// Copies the user's uncommitted state of `source` (staged and unstaged modifications,
+    /// deletions, untracked files; ignored files excluded) into this worktree's files, so tests
+    /// run against what the user has now. Returns the paths copied or deleted.
+    @discardableResult
+    public func copyUncommittedChanges(from source: Repository) throws -> [String] {
+        let sourceRoot = try source.workingDirectory(for: "copy uncommitted changes")
+        let fileManager = FileManager.default
+        var touched: [String] = []
+        for entry in try source.status().entries {
+            var paths = [entry.path]
+            if let original = entry.originalPath { paths.append(original) }
+            for relative in paths {
+                try Repository.validateRelativePath(relative)
+                let from = sourceRoot + relative
+                let to = path + "/" + relative
+                do {
+                    if fileManager.fileExists(atPath: to) || (try? fileManager.destinationOfSymbolicLink(atPath: to)) != nil {
+                        try fileManager.removeItem(atPath: to)
+                    }
+                    if fileManager.fileExists(atPath: from) || (try? fileManager.destinationOfSymbolicLink(atPath: from)) != nil {
+                        try fileManager.createDirectory(atPath: (to as NSString).deletingLastPathComponent,
+                                                        withIntermediateDirectories: true)
+                        try fileManager.copyItem(atPath: from, toPath: to)
+                    }
+                } catch {
+                    throw GitError.invalidArgument("cannot copy \(relative) into worktree \(path): \(error.localizedDescription)")
+                }
+                touched.append(relative)
+            }
+        }
+        return touched
+    }
+
     /// Prunes the worktree from the repository and deletes its files. Safe to call twice.
     public func remove() throws {
         lock.lock()
