@@ -29,11 +29,7 @@ public struct ContextSelector {
         guard request.budget >= 64 else { throw ContextError.budgetTooSmall(request.budget) }
         let root = try repository.workingDirectory(for: "select context")
         let head = try repository.head()
-        let status = try repository.status()
-        let dirty = Set(status.dirtyPaths)
-        let info = ContextSelection.RepositoryInfo(
-            root: repository.rootPath ?? root, head: head.commit, branch: head.branch,
-            dirtyPaths: status.dirtyPaths, stagedPaths: status.stagedPaths)
+        var timer = PhaseTimer(enabled: ProcessInfo.processInfo.environment["TAKUMI_TIMING"] == "1")
 
         // Candidates: tracked regular files plus the user's untracked (not ignored) files.
         var paths: [String] = []
@@ -42,13 +38,27 @@ public struct ContextSelector {
             && file.size <= UInt64(request.filter.maxFileBytes) && request.filter.accepts(path: file.path) {
             if seen.insert(file.path).inserted { paths.append(file.path) }
         }
-        for path in status.untrackedPaths.prefix(2000) where request.filter.accepts(path: path) {
-            if seen.insert(path).inserted { paths.append(path) }
-        }
+        timer.lap("tracked files")
 
+        // Status (libgit2, one thread, mostly lstat) runs while the files are read and scanned.
+        let statusResult = RunInBackground { try repository.status() }
         let queryTerms = Terms.queryTerms(request.instruction)
         let index = LexicalIndex(root: root, paths: paths, queryTerms: queryTerms,
                                  maxFileBytes: request.filter.maxFileBytes)
+        timer.lap("lexical scan of \(paths.count) files")
+        let status = try statusResult.wait()
+        timer.lap("status (remaining wait)")
+        let dirty = Set(status.dirtyPaths)
+        let info = ContextSelection.RepositoryInfo(
+            root: repository.rootPath ?? root, head: head.commit, branch: head.branch,
+            dirtyPaths: status.dirtyPaths, stagedPaths: status.stagedPaths)
+        let untracked = status.untrackedPaths.prefix(2000).filter { request.filter.accepts(path: $0) && seen.insert($0).inserted }
+        if !untracked.isEmpty {
+            index.append(LexicalIndex(root: root, paths: Array(untracked), queryTerms: queryTerms,
+                                      maxFileBytes: request.filter.maxFileBytes))
+            paths += untracked
+        }
+
         var scores = index.bm25()
         for (i, path) in paths.enumerated() where dirty.contains(path) && scores[i] > 0 { scores[i] *= 1.3 }
         let scoreByPath = Dictionary(paths.enumerated().map { ($1, scores[$0]) }, uniquingKeysWith: { a, _ in a })
@@ -76,6 +86,7 @@ public struct ContextSelector {
                 add(paths[i], .lexical, String(format: "BM25 %.2f: %@", scores[i], words.prefix(6).joined(separator: ", ")))
             }
         }
+        timer.lap("mentions and symbols")
         let named = candidates.filter { $0.reason == .named }
         let others = candidates.filter { $0.reason != .named }
             .sorted { ($0.reason, -$0.score) < ($1.reason, -$1.score) }
@@ -98,9 +109,11 @@ public struct ContextSelector {
             remaining -= file.tokens
         }
 
+        timer.lap("file contents, diffs, history")
         let used = files.reduce(0) { $0 + $1.tokens }
         let map = buildMap(paths: paths, scores: scores, selected: files.map(\.path),
                            allowance: request.budget - used, reader: &reader)
+        timer.lap("repository map")
         return ContextSelection(repository: info, instruction: request.instruction, budget: request.budget,
                                 files: files, map: map.text, mapTokens: map.tokens, totalTokens: used + map.tokens)
     }
@@ -317,5 +330,43 @@ struct FileReader {
         let symbols = SymbolScanner.symbols(in: text, language: language)
         symbolCache[path] = symbols
         return symbols
+    }
+}
+
+/// Per-phase wall-clock times on stderr when TAKUMI_TIMING=1 (for benchmarks, not normal output).
+struct PhaseTimer {
+    let enabled: Bool
+    private var last = DispatchTime.now()
+
+    init(enabled: Bool) { self.enabled = enabled }
+
+    mutating func lap(_ phase: String) {
+        guard enabled else { return }
+        let now = DispatchTime.now()
+        let milliseconds = Double(now.uptimeNanoseconds - last.uptimeNanoseconds) / 1e6
+        FileHandle.standardError.write(Data(String(format: "timing: %-36@ %8.1f ms\n", phase as NSString, milliseconds).utf8))
+        last = now
+    }
+}
+
+/// Runs a throwing closure on another thread; `wait()` returns its result.
+final class RunInBackground<T>: @unchecked Sendable {
+    private var result: Result<T, Error>?
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ body: @escaping () throws -> T) {
+        let thread = Thread { [self] in
+            result = Result { try body() }
+            done.signal()
+        }
+        thread.stackSize = 8 << 20
+        thread.start()
+    }
+
+    func wait() throws -> T {
+        done.wait()
+        // `result` is written before the semaphore is signalled.
+        guard let result else { fatalError("RunInBackground finished without a result") }
+        return try result.get()
     }
 }

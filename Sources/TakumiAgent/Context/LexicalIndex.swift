@@ -6,7 +6,7 @@ import Foundation
 /// Files are read with plain `read(2)` into a per-thread buffer and scanned as bytes (see
 /// `Terms`): no String or Data per file, work split across cores.
 final class LexicalIndex {
-    let paths: [String]
+    private(set) var paths: [String]
     let queryTerms: [String]
     /// Words per file (0 for a skipped file).
     private(set) var lengths: [Int32]
@@ -76,6 +76,15 @@ final class LexicalIndex {
             total += count
         }
         return total
+    }
+
+    /// Adds another scan of the same query (e.g. untracked files) after this one's files.
+    func append(_ other: LexicalIndex) {
+        precondition(other.queryTerms == queryTerms, "appending a scan of a different query")
+        paths += other.paths
+        lengths += other.lengths
+        frequencies += other.frequencies
+        isText += other.isText
     }
 
     func frequency(file: Int, term: Int) -> Int32 { frequencies[file * queryTerms.count + term] }
