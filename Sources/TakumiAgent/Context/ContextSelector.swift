@@ -32,11 +32,11 @@ public struct ContextSelector {
         var timer = PhaseTimer(enabled: ProcessInfo.processInfo.environment["TAKUMI_TIMING"] == "1")
 
         // Candidates: tracked regular files plus the user's untracked (not ignored) files.
+        // (The index lists each path once; untracked paths are by definition not in it.)
         var paths: [String] = []
-        var seen = Set<String>()
         for file in try repository.trackedFiles() where file.isRegularFile
             && file.size <= UInt64(request.filter.maxFileBytes) && request.filter.accepts(path: file.path) {
-            if seen.insert(file.path).inserted { paths.append(file.path) }
+            paths.append(file.path)
         }
         timer.lap("tracked files")
 
@@ -52,7 +52,7 @@ public struct ContextSelector {
         let info = ContextSelection.RepositoryInfo(
             root: repository.rootPath ?? root, head: head.commit, branch: head.branch,
             dirtyPaths: status.dirtyPaths, stagedPaths: status.stagedPaths)
-        let untracked = status.untrackedPaths.prefix(2000).filter { request.filter.accepts(path: $0) && seen.insert($0).inserted }
+        let untracked = status.untrackedPaths.prefix(2000).filter { request.filter.accepts(path: $0) }
         if !untracked.isEmpty {
             index.append(LexicalIndex(root: root, paths: Array(untracked), queryTerms: queryTerms,
                                       maxFileBytes: request.filter.maxFileBytes))
@@ -204,6 +204,12 @@ public struct ContextSelector {
 
     // MARK: - Building the pieces
 
+    /// The directory part of a relative path ("" at the root), without Foundation bridging.
+    static func directory(of path: String) -> Substring {
+        guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) else { return "" }
+        return path[..<slash]
+    }
+
     private func buildFile(_ candidate: Candidate, reader: inout FileReader, allowance: Int, isDirty: Bool,
                            withHistory: Bool, hitTerms: Set<String>, instructionWords: Set<String>) -> ContextSelection.File? {
         let path = candidate.path
@@ -267,12 +273,12 @@ public struct ContextSelector {
                           reader: inout FileReader) -> (text: String, tokens: Int) {
         guard allowance > 16 else { return ("", 0) }
         let selectedSet = Set(selected)
-        let directories = Set(selected.map { ($0 as NSString).deletingLastPathComponent })
+        let directories = Set(selected.map(Self.directory(of:)))
         var order: [Int] = []
         var placed = Set<Int>()
         let ranked = paths.indices.filter { scores[$0] > 0 }.sorted { scores[$0] > scores[$1] }.prefix(200)
         for i in ranked where placed.insert(i).inserted { order.append(i) }
-        for i in paths.indices where directories.contains((paths[i] as NSString).deletingLastPathComponent) {
+        for i in paths.indices where directories.contains(Self.directory(of: paths[i])) {
             if placed.insert(i).inserted { order.append(i) }
         }
         var lines: [String] = []

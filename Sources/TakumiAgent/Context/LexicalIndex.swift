@@ -31,15 +31,18 @@ final class LexicalIndex {
         lengths.withUnsafeMutableBufferPointer { lengthsBuffer in
             frequencies.withUnsafeMutableBufferPointer { frequencyBuffer in
                 isText.withUnsafeMutableBufferPointer { textBuffer in
-                    // Disjoint indices per worker: file i is handled by worker i % workers.
+                    // Each worker takes a contiguous slice of the (sorted) paths, so consecutive
+                    // files share a directory: files are opened relative to a cached directory
+                    // descriptor (openat) instead of walking the whole path each time.
                     DispatchQueue.concurrentPerform(iterations: workers) { worker in
                         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: maxFileBytes + 1, alignment: 16)
                         defer { buffer.deallocate() }
-                        var fileIndex = worker
-                        while fileIndex < paths.count {
-                            defer { fileIndex += workers }
+                        var directory = DirectoryHandle(root: rootPrefix)
+                        defer { directory.close() }
+                        let begin = paths.count * worker / workers, end = paths.count * (worker + 1) / workers
+                        for fileIndex in begin..<end {
                             let base = fileIndex * termCount
-                            let count = Self.readFile(rootPrefix + paths[fileIndex], into: buffer)
+                            let count = directory.readFile(paths[fileIndex], into: buffer)
                             guard count >= 0, count <= maxFileBytes else { continue }
                             let content = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
                             if ContextPathFilter.looksBinary(content) { continue }
@@ -62,20 +65,45 @@ final class LexicalIndex {
         }
     }
 
-    /// Reads a whole file into `buffer`; returns its size, `buffer.count` when it is larger
-    /// than the buffer allows, or -1 when it cannot be read.
-    private static func readFile(_ path: String, into buffer: UnsafeMutableRawBufferPointer) -> Int {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        if fd < 0 { return -1 }
-        defer { close(fd) }
-        var total = 0
-        while total < buffer.count {
-            let count = read(fd, buffer.baseAddress! + total, buffer.count - total)
-            if count < 0 { if errno == EINTR { continue }; return -1 }
-            if count == 0 { break }
-            total += count
+    /// An open directory descriptor for the directory of the last file read.
+    struct DirectoryHandle {
+        let root: String
+        private var path: Substring?
+        private var fd: Int32 = -1
+
+        init(root: String) { self.root = root }
+
+        /// Reads a whole file into `buffer`; returns its size, `buffer.count` when it is larger
+        /// than the buffer allows, or -1 when it cannot be read.
+        mutating func readFile(_ relative: String, into buffer: UnsafeMutableRawBufferPointer) -> Int {
+            // Split on the last "/" through the UTF-8 view (cheap; Character indexing is not).
+            let slash = relative.utf8.lastIndex(of: UInt8(ascii: "/"))
+            let directoryPart = slash.map { relative[..<$0] } ?? ""
+            let name = slash.map { String(relative[relative.utf8.index(after: $0)...]) } ?? relative
+            if directoryPart != path {
+                close()
+                fd = open(root + directoryPart, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                path = directoryPart
+            }
+            if fd < 0 { return -1 }
+            let file = openat(fd, name, O_RDONLY | O_CLOEXEC)
+            if file < 0 { return -1 }
+            defer { Glibc.close(file) }
+            var total = 0
+            while total < buffer.count {
+                let count = read(file, buffer.baseAddress! + total, buffer.count - total)
+                if count < 0 { if errno == EINTR { continue }; return -1 }
+                if count == 0 { break }
+                total += count
+            }
+            return total
         }
-        return total
+
+        mutating func close() {
+            if fd >= 0 { Glibc.close(fd) }
+            fd = -1
+            path = nil
+        }
     }
 
     /// Adds another scan of the same query (e.g. untracked files) after this one's files.
