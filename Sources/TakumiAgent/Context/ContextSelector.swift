@@ -34,24 +34,40 @@ public struct ContextSelector {
         // Candidates: tracked regular files plus the user's untracked (not ignored) files.
         // (The index lists each path once; untracked paths are by definition not in it.)
         var paths: [String] = []
+        var blobIDs: [String?] = []
         for file in try repository.trackedFiles() where file.isRegularFile
             && file.size <= UInt64(request.filter.maxFileBytes) && request.filter.accepts(path: file.path) {
             paths.append(file.path)
+            blobIDs.append(file.blobID)
         }
         timer.lap("tracked files")
 
-        // Status (libgit2, one thread, mostly lstat) runs while the files are read and scanned.
+        // Status (libgit2, one thread, mostly lstat) runs while the files are scanned. The scan
+        // trusts cached term counts by blob id; files status then reports modified are re-read.
         let statusResult = RunInBackground { try repository.status() }
+        let cacheURL = request.cacheDirectory.map {
+            TermCache.url(in: $0, repositoryGitDirectory: repository.commonDirectory)
+        }
+        let oldCache = cacheURL.flatMap { TermCache.load(from: $0, maxFileBytes: request.filter.maxFileBytes) }
         let queryTerms = Terms.queryTerms(request.instruction)
         let index = LexicalIndex(root: root, paths: paths, queryTerms: queryTerms,
-                                 maxFileBytes: request.filter.maxFileBytes)
-        timer.lap("lexical scan of \(paths.count) files")
+                                 maxFileBytes: request.filter.maxFileBytes, blobIDs: blobIDs,
+                                 cache: oldCache, collectForCache: cacheURL != nil)
+        timer.lap("lexical scan of \(paths.count) files (\(index.freshlyScanned) read, rest cached)")
         let status = try statusResult.wait()
         timer.lap("status (remaining wait)")
         let dirty = Set(status.dirtyPaths)
         let info = ContextSelection.RepositoryInfo(
             root: repository.rootPath ?? root, head: head.commit, branch: head.branch,
             dirtyPaths: status.dirtyPaths, stagedPaths: status.stagedPaths)
+        let modified = Set(paths.indices.filter { dirty.contains(paths[$0]) })
+        index.rescan(root: root, fileIndices: modified.sorted(), maxFileBytes: request.filter.maxFileBytes)
+        if let cacheURL, oldCache == nil || index.scannedFiles(besides: modified) {
+            // Best effort: a cache that cannot be written only makes the next run slower.
+            try? index.makeCache(old: oldCache, maxFileBytes: request.filter.maxFileBytes, excluded: modified)
+                .save(to: cacheURL)
+            timer.lap("cache written")
+        }
         let untracked = status.untrackedPaths.prefix(2000).filter { request.filter.accepts(path: $0) }
         if !untracked.isEmpty {
             index.append(LexicalIndex(root: root, paths: Array(untracked), queryTerms: queryTerms,
