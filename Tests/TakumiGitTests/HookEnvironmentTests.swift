@@ -32,7 +32,8 @@ import Testing
         # $2 is the message source: leave merges and squashes alone.
         case "$2" in merge|squash) exit 0;; esac
         echo "$GIT_INDEX_FILE" > '\(output).index'
-        exec '\(binary)' context --json "hook check" > '\(output)' 2> '\(output).err'
+        # Keep takumi's cache out of the repository (the fixture's HOME is its root).
+        TAKUMI_HOME='\(output).home' exec '\(binary)' context --json "hook check" > '\(output)' 2> '\(output).err'
         """
         let path = fixture.root + "/.git/hooks/prepare-commit-msg"
         try FileManager.default.createDirectory(atPath: fixture.root + "/.git/hooks", withIntermediateDirectories: true)
@@ -58,7 +59,7 @@ import Testing
     @Test func commitAllSeesEveryTrackedModification() throws {
         let fixture = try baseFixture()
         let output = fixture.root + "/../hook-\(UUID().uuidString).json"
-        defer { for suffix in ["", ".index", ".err"] { try? FileManager.default.removeItem(atPath: output + suffix) } }
+        defer { for suffix in ["", ".index", ".err", ".home"] { try? FileManager.default.removeItem(atPath: output + suffix) } }
         try installHook(fixture, output: output)
         try fixture.write("a.txt", "a changed, not staged\n")
         try fixture.write("b.txt", "b changed and staged\n")
@@ -77,7 +78,7 @@ import Testing
     @Test func commitWithPathsSeesOnlyThosePaths() throws {
         let fixture = try baseFixture()
         let output = fixture.root + "/../hook-\(UUID().uuidString).json"
-        defer { for suffix in ["", ".index", ".err"] { try? FileManager.default.removeItem(atPath: output + suffix) } }
+        defer { for suffix in ["", ".index", ".err", ".home"] { try? FileManager.default.removeItem(atPath: output + suffix) } }
         try installHook(fixture, output: output)
         try fixture.write("a.txt", "a staged but not committed now\n")
         try fixture.git("add", "a.txt")
