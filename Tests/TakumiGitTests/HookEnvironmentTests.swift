@@ -95,4 +95,22 @@ import Testing
         #expect(try repo.status().stagedPaths == ["a.txt"])
         #expect(try repo.recentCommits(limit: 1).first?.summary == "only c")
     }
+
+    @Test func gitDirAndWorkTreeFromTheEnvironment() throws {
+        let fixture = try baseFixture()
+        try fixture.write("a.txt", "changed\n")
+        let elsewhere = FileManager.default.temporaryDirectory.path
+        let output = try fixture.run([try Self.takumiBinary(), "context", "--json", "--no-cache", "anything"], in: elsewhere,
+                                     environment: ["GIT_DIR": fixture.root + "/.git", "GIT_WORK_TREE": fixture.root])
+        let seen = try JSONDecoder().decode(HookReport.self, from: Data(output.utf8))
+        #expect(seen.repository.root == fixture.root)
+        #expect(seen.repository.dirty_paths == ["a.txt"])
+        // And without them, from a directory that is not a repository: a clear error, exit 1.
+        let empty = elsewhere + "/takumi-norepo-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: empty) }
+        #expect(throws: FixtureError.self) {
+            try fixture.run([try Self.takumiBinary(), "context", "x"], in: empty, environment: ["GIT_CEILING_DIRECTORIES": elsewhere])
+        }
+    }
 }
