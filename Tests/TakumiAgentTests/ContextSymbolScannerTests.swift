@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import TakumiAgent
+import TakumiAgent
 
 @Suite struct ContextSymbolScannerTests {
     func names(_ text: String, _ language: SourceLanguage) -> [String] {

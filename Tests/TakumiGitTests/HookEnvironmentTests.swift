@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import TakumiGit
+import TakumiGit
 
 /// Runs the built `takumi` inside a real `prepare-commit-msg` hook: git passes a temporary
 /// index (GIT_INDEX_FILE) for `commit -a` and `commit <paths>`, and `takumi context --json`

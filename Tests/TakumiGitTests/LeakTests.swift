@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import TakumiGit
+import TakumiGit
 import CLibGit2
 
 /// libgit2 has no object counter, so this counts heap bytes in use (glibc `mallinfo2`):

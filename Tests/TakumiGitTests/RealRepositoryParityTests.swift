@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import TakumiGit
+import TakumiGit
 
 /// Compares the wrapper with git itself on real repositories: this checkout (real history,
 /// whatever state it is in while tests run) plus any listed in TAKUMI_PARITY_REPOS
