@@ -13,6 +13,7 @@ public struct TakumiCommand: ParsableCommand {
         version: TakumiVersion.string,
         subcommands: [
             GenerateCommand.self, TokenizeCommand.self, BenchCommand.self,
+            ContextCommand.self,
         ]
     )
 
