@@ -32,7 +32,7 @@ struct MessagesReviewTests {
     """
 
     @Test func parsesFilesHunksAndNewLineNumbers() throws {
-        let diff = UnifiedDiff.parse(diffText)
+        let diff = ParsedDiff.parse(diffText)
         #expect(diff.files.map(\.path) == ["src/calc.py", "old.txt", "notes.md"])
         let calc = diff.files[0]
         #expect(calc.addedLineNumbers == [11, 13])
@@ -50,7 +50,7 @@ struct MessagesReviewTests {
         The code looks fine overall.
         src/calc.py:11: range(len(xs) + 1) reads past the end of xs
         """
-        let (suggestions, ignored) = ReviewWriter.parse(answer, diff: UnifiedDiff.parse(diffText))
+        let (suggestions, ignored) = ReviewWriter.parse(answer, diff: ParsedDiff.parse(diffText))
         #expect(suggestions == [
             ReviewSuggestion(file: "src/calc.py", line: 11, message: "range(len(xs) + 1) reads past the end of xs", onChangedLine: true),
             ReviewSuggestion(file: "src/calc.py", line: 13, message: "leftover debug print", onChangedLine: true),
@@ -59,7 +59,7 @@ struct MessagesReviewTests {
     }
 
     @Test func noFindingsAnswer() {
-        let (suggestions, ignored) = ReviewWriter.parse("NO FINDINGS", diff: UnifiedDiff.parse(diffText))
+        let (suggestions, ignored) = ReviewWriter.parse("NO FINDINGS", diff: ParsedDiff.parse(diffText))
         #expect(suggestions.isEmpty && ignored.isEmpty)
     }
 

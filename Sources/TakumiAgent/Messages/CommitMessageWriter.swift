@@ -29,7 +29,7 @@ public struct CommitMessageWriter {
     }
 
     /// The prompt for `diff`, rendered from `commit-message.md`.
-    public func prompt(diff: UnifiedDiff, style: CommitStyle, language: MessageLanguage,
+    public func prompt(diff: ParsedDiff, style: CommitStyle, language: MessageLanguage,
                        instruction: String?) throws -> (messages: [ChatMessage], truncated: Bool) {
         let full = diff.render()
         let shown = diff.render(fittingTokens: diffTokenBudget, countTokens: generator.countTokens)
@@ -52,7 +52,7 @@ public struct CommitMessageWriter {
     public func write(diffText: String, history: [String], language explicit: MessageLanguage? = nil,
                       instruction: String? = nil, deadline: GenerationDeadline? = nil,
                       onText: (String) -> Void = { _ in }) throws -> CommitMessageSuggestion {
-        let diff = UnifiedDiff.parse(diffText)
+        let diff = ParsedDiff.parse(diffText)
         guard !diff.isEmpty else { throw IntegrationError.nothingStaged }
         let style = CommitStyle.infer(from: history)
         let language = MessageLanguage.choose(explicit: explicit, instruction: instruction, history: history)

@@ -36,7 +36,7 @@ public struct ReviewWriter {
     public func review(diffText: String, language explicit: MessageLanguage? = nil, history: [String] = [],
                        deadline: GenerationDeadline? = nil,
                        onText: (String) -> Void = { _ in }) throws -> ReviewResult {
-        let diff = UnifiedDiff.parse(diffText)
+        let diff = ParsedDiff.parse(diffText)
         guard !diff.isEmpty else { throw IntegrationError.nothingStaged }
         let language = MessageLanguage.choose(explicit: explicit, instruction: nil, history: history)
         let full = diff.render(lineNumbers: true)
@@ -64,7 +64,7 @@ public struct ReviewWriter {
     /// Reads `PATH:LINE: FINDING` lines (bullets, backticks and "line" words tolerated).
     /// A finding is kept only when PATH is a file of the diff (an unambiguous path suffix
     /// counts) that is not deleted; duplicates are dropped.
-    public static func parse(_ answer: String, diff: UnifiedDiff) -> (suggestions: [ReviewSuggestion], ignored: [String]) {
+    public static func parse(_ answer: String, diff: ParsedDiff) -> (suggestions: [ReviewSuggestion], ignored: [String]) {
         var suggestions: [ReviewSuggestion] = []
         var ignored: [String] = []
         let files = diff.files.filter { !$0.isDeleted && !$0.isBinary }
@@ -122,7 +122,7 @@ public struct ReviewWriter {
         return nil
     }
 
-    static func match(path: String, in files: [UnifiedDiff.FileChange]) -> UnifiedDiff.FileChange? {
+    static func match(path: String, in files: [ParsedDiff.FileChange]) -> ParsedDiff.FileChange? {
         if let exact = files.first(where: { $0.path == path }) { return exact }
         let trimmed = path.hasPrefix("./") ? String(path.dropFirst(2)) : path
         let candidates = files.filter { $0.path == trimmed || $0.path.hasSuffix("/" + trimmed) }

@@ -2,7 +2,7 @@ import Foundation
 
 /// A parsed git unified diff (`git diff` output), enough to show a change to a model within
 /// a token budget and to check the file and line a review suggestion names.
-public struct UnifiedDiff: Equatable, Sendable {
+public struct ParsedDiff: Equatable, Sendable {
     public struct Line: Equatable, Sendable {
         public enum Kind: Equatable, Sendable { case context, added, removed }
         public var kind: Kind
@@ -36,7 +36,7 @@ public struct UnifiedDiff: Equatable, Sendable {
 
     public var isEmpty: Bool { files.isEmpty }
 
-    public static func parse(_ text: String) -> UnifiedDiff {
+    public static func parse(_ text: String) -> ParsedDiff {
         var files: [FileChange] = []
         var current: FileChange?
         var hunk: Hunk?
@@ -107,7 +107,7 @@ public struct UnifiedDiff: Equatable, Sendable {
             }
         }
         flushFile()
-        return UnifiedDiff(files: files)
+        return ParsedDiff(files: files)
     }
 
     /// "diff --git a/x b/x" → "x" (the b side). Quoted or odd names fall back to the whole tail.
