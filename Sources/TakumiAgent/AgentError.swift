@@ -29,6 +29,12 @@ public enum AgentError: Error, Equatable, CustomStringConvertible {
     case writeFailed(path: String, reason: String)
     case undoUnavailable(reason: String)
 
+    /// The case name ("searchNotFound", ...), for `--json` output and tests.
+    public var kind: String {
+        guard let label = Mirror(reflecting: self).children.first?.label else { return "noEditsInAnswer" }
+        return label
+    }
+
     public var description: String {
         switch self {
         case let .templateNotFound(name, searched):

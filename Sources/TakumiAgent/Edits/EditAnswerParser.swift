@@ -32,11 +32,15 @@ public struct EditAnswerParser: Sendable {
     public var knownPaths: Set<String>
     /// Used when a block or fence has no path line and exactly one file was shown.
     public var defaultPath: String?
+    /// Recognizes path lines naming existing files without '.' or '/' (`Makefile`, `LICENSE`).
+    public var isExistingFile: @Sendable (String) -> Bool
 
-    public init(format: EditFormat, knownPaths: Set<String> = [], defaultPath: String? = nil) {
+    public init(format: EditFormat, knownPaths: Set<String> = [], defaultPath: String? = nil,
+                isExistingFile: @escaping @Sendable (String) -> Bool = { _ in false }) {
         self.format = format
         self.knownPaths = knownPaths
         self.defaultPath = defaultPath
+        self.isExistingFile = isExistingFile
     }
 
     public func parse(_ answer: String) throws -> [EditOperation] {
@@ -190,7 +194,7 @@ public struct EditAnswerParser: Sendable {
     private func looksLikePath(_ s: String) -> Bool {
         let c = cleanPath(s)
         guard !c.isEmpty, c.count <= 255, !c.contains(where: { $0 == " " || $0 == "\t" }) else { return false }
-        if knownPaths.contains(c) { return true }
+        if knownPaths.contains(c) || isExistingFile(c) { return true }
         // "file.ext" or "dir/file"; not a sentence end like "done." nor a bare language tag.
         guard c.contains("/") || c.contains(".") else { return false }
         guard let last = c.last, last != "." else { return false }
