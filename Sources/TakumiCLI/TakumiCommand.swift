@@ -12,6 +12,7 @@ public struct TakumiCommand: ParsableCommand {
         """,
         version: TakumiVersion.string,
         subcommands: [
+            HooksCommand.self, CommitMessageCommand.self, ReviewCommand.self, FilterCommand.self, CompleteCommand.self,
         ]
     )
 

@@ -38,11 +38,8 @@ func hooksGit(_ directory: String, _ arguments: String...) throws -> String {
     return try GitCommandLine(directory: directory, environment: env).run(arguments)
 }
 
-/// Renders the real templates in `Prompts/` (found from this source file) with Mustache.
+/// Renders the real templates in `Prompts/` through the prompt library.
 func hooksTemplateRenderer() -> PromptRenderer {
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("Prompts").path
-    return { name, values in
-        try PromptTemplateFile.render(path: (root as NSString).appendingPathComponent(name + ".md"), values)
-    }
+    let library = PromptLibrary(directories: [TestPaths.prompts])
+    return { name, values in try library.render(name, values) }
 }

@@ -48,7 +48,7 @@ public enum IntegrationError: Error, Equatable, CustomStringConvertible {
         }
     }
 
-    static func format(_ seconds: Double) -> String {
+    public static func format(_ seconds: Double) -> String {
         seconds == seconds.rounded() ? String(Int(seconds)) : String(format: "%.1f", seconds)
     }
 }

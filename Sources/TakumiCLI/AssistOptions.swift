@@ -1,0 +1,75 @@
+import ArgumentParser
+import Foundation
+import TakumiAgent
+
+/// Options of the commands that ask the model for a short answer: commit-message, review,
+/// filter, complete and the hooks.
+struct AssistOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp(
+        "Model name (under $TAKUMI_HOME/models) or GGUF path; default $TAKUMI_MODEL, then the default model.",
+        valueName: "NAME|PATH"))
+    var model: String?
+
+    @Option(name: .long, help: ArgumentHelp("Directory of prompt templates that overrides the installed ones.", valueName: "DIR"))
+    var prompts: String?
+
+    @Option(name: .customLong("time-limit"), help: ArgumentHelp(
+        "Give up after this many seconds (model loading included).", valueName: "SECONDS"))
+    var timeLimit: Double?
+
+    /// The model spec in effect: `--model`, else `TAKUMI_MODEL`, else nil (the default model).
+    func modelSpec(environment: [String: String]) -> String? {
+        if let model, !model.isEmpty { return model }
+        if let env = environment["TAKUMI_MODEL"], !env.isEmpty { return env }
+        return nil
+    }
+
+    /// The time limit: `--time-limit`, else `environmentKey`, else `fallback` (nil: none).
+    func effectiveTimeLimit(environment: [String: String], environmentKey: String, fallback: Double?) -> Double? {
+        if let timeLimit { return timeLimit > 0 ? timeLimit : nil }
+        if let text = environment[environmentKey], let value = Double(text) { return value > 0 ? value : nil }
+        return fallback
+    }
+
+    func promptLibrary(repositoryRoot: String?, environment: [String: String]) -> PromptLibrary {
+        PromptLibrary(explicitDirectory: prompts, environment: environment, repositoryRoot: repositoryRoot)
+    }
+
+    func makeGenerator(environment: [String: String]) throws -> TextGenerator {
+        try ModelConnection.makeGenerator(spec: modelSpec(environment: environment), environment: environment)
+    }
+}
+
+/// `--lang ja|en` for commands that write prose.
+extension MessageLanguage: ExpressibleByArgument {}
+
+/// Turns a model spec into a `TextGenerator`.
+///
+/// `scripted:FILE` is a testing aid: a generator that replays FILE's text as the answer
+/// (slowly with `TAKUMI_SCRIPTED_DELAY=SECONDS` per word), so process-level tests of hooks
+/// and editors get a fast, deterministic "working model" and a slow one.
+enum ModelConnection {
+    static let scriptedPrefix = "scripted:"
+
+    static func makeGenerator(spec: String?, environment: [String: String]) throws -> TextGenerator {
+        if let spec, spec.hasPrefix(scriptedPrefix) {
+            let path = String(spec.dropFirst(scriptedPrefix.count))
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw IntegrationError.fileNotReadable(path: path, reason: "no such scripted answer file")
+            }
+            let delay = environment["TAKUMI_SCRIPTED_DELAY"].flatMap(Double.init) ?? 0
+            return ReplayTextGenerator(answer: String(decoding: data, as: UTF8.self), delayPerPiece: delay)
+        }
+        return try EngineConnection.makeGenerator(spec: spec, environment: environment)
+    }
+}
+
+/// Failure at the edge of a command: the message for stderr and the exit status.
+struct CommandFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ error: Error) { description = String(describing: error) }
+    init(message: String) { description = message }
+}
+
+/// The current working directory.
+func currentDirectory() -> String { FileManager.default.currentDirectoryPath }

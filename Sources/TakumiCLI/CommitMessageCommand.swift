@@ -1,0 +1,65 @@
+import ArgumentParser
+import Foundation
+import TakumiAgent
+
+/// `takumi commit-message`: the message the prepare-commit-msg hook would write, on stdout.
+struct CommitMessageCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "commit-message",
+        abstract: "Suggest a commit message for the staged change.",
+        discussion: "Follows the repository's own style and language (recent history), unless --lang is given. "
+            + "Example: git commit -m \"$(takumi commit-message)\" -e"
+    )
+
+    @Flag(name: .long, help: "Describe the staged change (the default and only source).") var staged = false
+    @Option(name: .long, help: "Language: ja or en (default: TAKUMI_LANG, else the repository's recent history).")
+    var lang: MessageLanguage?
+    @Option(name: .long, help: "A hint about the change for the model (its language also sets the message's).")
+    var hint: String?
+    @Flag(name: .long, help: "Print one JSON document.") var json = false
+    @Flag(name: .long, help: "Stream JSON events, one per line (context, token, result, error).") var jsonl = false
+    @OptionGroup var assist: AssistOptions
+
+    func validate() throws {
+        if json && jsonl { throw ValidationError("--json and --jsonl cannot be combined") }
+    }
+
+    func run() throws {
+        let environment = ProcessInfo.processInfo.environment
+        let console = Console()
+        let events = JSONLEventWriter()
+        do {
+            let git = GitCommandLine(directory: currentDirectory())
+            _ = try git.hooksDirectory()  // a clear "not a git repository" error first
+            let diff = try git.stagedDiff()
+            guard !diff.isEmpty else { throw IntegrationError.nothingStaged }
+            let history = try git.recentCommitMessages(count: 20)
+            let generator = try assist.makeGenerator(environment: environment)
+            let library = assist.promptLibrary(repositoryRoot: try git.workTreeRoot(), environment: environment)
+            let writer = CommitMessageWriter(generator: generator, render: library.render)
+            let language = lang ?? environment["TAKUMI_LANG"].flatMap(MessageLanguage.init(rawValue:))
+            let deadline = assist.effectiveTimeLimit(environment: environment, environmentKey: "TAKUMI_TIME_LIMIT", fallback: nil)
+                .map { GenerationDeadline(seconds: $0) }
+            if jsonl {
+                events.emit("context", ["files": ParsedDiff.parse(diff).files.map(\.path), "history": history.count,
+                                        "model": generator.modelDescription])
+            }
+            console.progress("takumi: writing a commit message with \(generator.modelDescription)…")
+            let suggestion = try writer.write(diffText: diff, history: history, language: language, instruction: hint,
+                                              deadline: deadline) { piece in
+                if jsonl { events.emit("token", ["text": piece]) }
+            }
+            if jsonl {
+                events.emit("result", ["commitMessage": JSONLEventWriter.object(suggestion)])
+            } else if json {
+                try console.json(suggestion)
+            } else {
+                console.resultLine(suggestion.message)
+            }
+        } catch {
+            if jsonl { events.emit("error", ["message": String(describing: error)]) }
+            console.diagnostic("takumi: \(error)")
+            throw ExitCode.failure
+        }
+    }
+}
