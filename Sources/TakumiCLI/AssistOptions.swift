@@ -46,7 +46,8 @@ extension MessageLanguage: ExpressibleByArgument {}
 /// Turns a model spec into a `TextGenerator`.
 ///
 /// `scripted:FILE` is a testing aid: a generator that replays FILE's text as the answer
-/// (slowly with `TAKUMI_SCRIPTED_DELAY=SECONDS` per word), so process-level tests of hooks
+/// (slowly with `TAKUMI_SCRIPTED_DELAY=SECONDS` per word; each prompt appended to
+/// `TAKUMI_SCRIPTED_LOG` when set), so process-level tests of hooks
 /// and editors get a fast, deterministic "working model" and a slow one.
 enum ModelConnection {
     static let scriptedPrefix = "scripted:"
@@ -58,7 +59,8 @@ enum ModelConnection {
                 throw IntegrationError.fileNotReadable(path: path, reason: "no such scripted answer file")
             }
             let delay = environment["TAKUMI_SCRIPTED_DELAY"].flatMap(Double.init) ?? 0
-            return ReplayTextGenerator(answer: String(decoding: data, as: UTF8.self), delayPerPiece: delay)
+            return ReplayTextGenerator(answer: String(decoding: data, as: UTF8.self), delayPerPiece: delay,
+                                       requestLogPath: environment["TAKUMI_SCRIPTED_LOG"])
         }
         return try EngineConnection.makeGenerator(spec: spec, environment: environment)
     }

@@ -9,12 +9,16 @@ public final class ReplayTextGenerator: TextGenerator, @unchecked Sendable {
     public let answer: String
     /// Seconds to wait before each piece of text (to play a slow model).
     public let delayPerPiece: Double
+    /// When set, each request's prompt text is appended to this file (so a process-level
+    /// test can see what the model was shown, e.g. which index a hook read).
+    public let requestLogPath: String?
     public private(set) var requests: [GenerationRequest] = []
     private let lock = NSLock()
 
-    public init(answer: String, delayPerPiece: Double = 0) {
+    public init(answer: String, delayPerPiece: Double = 0, requestLogPath: String? = nil) {
         self.answer = answer
         self.delayPerPiece = delayPerPiece
+        self.requestLogPath = requestLogPath
     }
 
     public var modelDescription: String { "scripted" }
@@ -27,6 +31,7 @@ public final class ReplayTextGenerator: TextGenerator, @unchecked Sendable {
         lock.lock()
         requests.append(request)
         lock.unlock()
+        if let requestLogPath { ReplayTextGenerator.append(ReplayTextGenerator.text(of: request.prompt), to: requestLogPath) }
         let start = DispatchTime.now().uptimeNanoseconds
         var text = ""
         var finish = GenerationResult.FinishReason.endOfTurn
@@ -41,6 +46,29 @@ public final class ReplayTextGenerator: TextGenerator, @unchecked Sendable {
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         return GenerationResult(text: text, promptTokens: 0, generatedTokens: count, finishReason: finish,
                                 prefillSeconds: 0, decodeSeconds: seconds)
+    }
+
+    static func text(of prompt: PromptInput) -> String {
+        switch prompt {
+        case let .chat(messages):
+            return messages.map { "[\($0.role.rawValue)]\n\($0.content)" }.joined(separator: "\n")
+        case let .fillInMiddle(prefix, suffix, path, contextFiles):
+            let context = contextFiles.map { "[context \($0.0)]\n\($0.1)" }.joined(separator: "\n")
+            return context + "\n[fim \(path ?? "")]\n[prefix]\n\(prefix)\n[suffix]\n\(suffix)"
+        case let .raw(text):
+            return text
+        }
+    }
+
+    static func append(_ text: String, to path: String) {
+        let entry = Data(("=== request\n" + text + "\n").utf8)
+        if let handle = FileHandle(forWritingAtPath: path) {
+            handle.seekToEndOfFile()
+            handle.write(entry)
+            try? handle.close()
+        } else {
+            FileManager.default.createFile(atPath: path, contents: entry)
+        }
     }
 
     /// Splits text into word-sized pieces, whitespace attached to the following word.
