@@ -177,7 +177,8 @@ struct HooksRunCommand: ParsableCommand {
         guard let file = arguments.first else {
             throw CommandFailure(message: "prepare-commit-msg needs the message file argument")
         }
-        let source = arguments.count > 1 ? arguments[1] : nil
+        // The pre-commit framework passes only the file and gives the source in its environment.
+        let source = arguments.count > 1 ? arguments[1] : environment["PRE_COMMIT_COMMIT_MSG_SOURCE"]
         guard CommitMessageFile.shouldSuggest(source: source) else { return }
         let git = GitCommandLine(directory: currentDirectory())
         let diff = try git.stagedDiff()
