@@ -12,6 +12,7 @@ public struct TakumiCommand: ParsableCommand {
         """,
         version: TakumiVersion.string,
         subcommands: [
+            ContextCommand.self,
             HooksCommand.self, CommitMessageCommand.self, ReviewCommand.self, FilterCommand.self, CompleteCommand.self,
         ]
     )
