@@ -29,13 +29,12 @@ struct CommitMessageCommand: ParsableCommand {
         let console = Console()
         let events = JSONLEventWriter()
         do {
-            let git = GitCommandLine(directory: currentDirectory())
-            _ = try git.hooksDirectory()  // a clear "not a git repository" error first
+            let git = try ChangeSource.openFromEnvironment()
             let diff = try git.stagedDiff()
             guard !diff.isEmpty else { throw IntegrationError.nothingStaged }
             let history = try git.recentCommitMessages(count: 20)
             let generator = try assist.makeGenerator(environment: environment)
-            let library = assist.promptLibrary(repositoryRoot: try git.workTreeRoot(), environment: environment)
+            let library = assist.promptLibrary(repositoryRoot: git.rootPath, environment: environment)
             let writer = CommitMessageWriter(generator: generator, render: library.render)
             let language = lang ?? environment["TAKUMI_LANG"].flatMap(MessageLanguage.init(rawValue:))
             let deadline = assist.effectiveTimeLimit(environment: environment, environmentKey: "TAKUMI_TIME_LIMIT", fallback: nil)

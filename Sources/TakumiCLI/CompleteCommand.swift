@@ -48,10 +48,8 @@ struct CompleteCommand: ParsableCommand {
 
     /// A few tracked files like the one being edited, paths relative to the repository root.
     private func repositoryContext() -> [(String, String)] {
-        let git = GitCommandLine(directory: currentDirectory())
-        guard let root = try? git.workTreeRoot(),
-              let listing = try? git.run(["ls-files", "--full-name", "-z"]) else { return [] }
-        let tracked = listing.split(separator: "\u{0}").map(String.init)
+        guard let git = try? ChangeSource.openFromEnvironment(), let root = git.rootPath,
+              let tracked = try? git.trackedPaths() else { return [] }
         let absolute = file.hasPrefix("/") ? file : currentDirectory() + "/" + file
         let standardized = (absolute as NSString).standardizingPath
         let relative = standardized.hasPrefix(root + "/") ? String(standardized.dropFirst(root.count + 1)) : file

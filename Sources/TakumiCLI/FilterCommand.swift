@@ -56,9 +56,9 @@ struct FilterCommand: ParsableCommand {
                 if fileText == nil && showDiagnostics { console.diagnostic("takumi: cannot read \(file); no context used") }
             }
             let generator = try assist.makeGenerator(environment: environment)
-            let root = try? GitCommandLine(directory: currentDirectory()).workTreeRoot()
+            let root = (try? ChangeSource.openFromEnvironment())?.rootPath
             let filter = EditorFilter(generator: generator,
-                                      render: assist.promptLibrary(repositoryRoot: root ?? nil, environment: environment).render)
+                                      render: assist.promptLibrary(repositoryRoot: root, environment: environment).render)
             let request = FilterRequest(instruction: instruction, selection: selection, filePath: file, fileText: fileText,
                                         lines: range, language: language)
             let rewritten = try filter.rewrite(request, deadline: limit.map { GenerationDeadline(seconds: $0) })

@@ -180,13 +180,13 @@ struct HooksRunCommand: ParsableCommand {
         // The pre-commit framework passes only the file and gives the source in its environment.
         let source = arguments.count > 1 ? arguments[1] : environment["PRE_COMMIT_COMMIT_MSG_SOURCE"]
         guard CommitMessageFile.shouldSuggest(source: source) else { return }
-        let git = GitCommandLine(directory: currentDirectory())
+        let git = try ChangeSource.openFromEnvironment()
         let diff = try git.stagedDiff()
         // An empty commit (--allow-empty) has nothing to describe: stay silent.
         guard !diff.isEmpty else { return }
         let history = try git.recentCommitMessages(count: 20)
         let generator = try assist.makeGenerator(environment: environment)
-        let library = assist.promptLibrary(repositoryRoot: try git.workTreeRoot(), environment: environment)
+        let library = assist.promptLibrary(repositoryRoot: git.rootPath, environment: environment)
         var writer = CommitMessageWriter(generator: generator, render: library.render)
         writer.diffTokenBudget = 1000
         let suggestion = try writer.write(diffText: diff, history: history, language: language, deadline: deadline)
@@ -203,11 +203,11 @@ struct HooksRunCommand: ParsableCommand {
     /// Prints the findings on stderr (git shows hook output there) and returns their count.
     private func reviewStaged(deadline: GenerationDeadline?, language: MessageLanguage?,
                               environment: [String: String], console: Console) throws -> Int {
-        let git = GitCommandLine(directory: currentDirectory())
+        let git = try ChangeSource.openFromEnvironment()
         let diff = try git.stagedDiff()
         guard !diff.isEmpty else { return 0 }
         let generator = try assist.makeGenerator(environment: environment)
-        let library = assist.promptLibrary(repositoryRoot: try git.workTreeRoot(), environment: environment)
+        let library = assist.promptLibrary(repositoryRoot: git.rootPath, environment: environment)
         let writer = ReviewWriter(generator: generator, render: library.render)
         let history = try git.recentCommitMessages(count: 20)
         let result = try writer.review(diffText: diff, language: language, history: history, deadline: deadline)

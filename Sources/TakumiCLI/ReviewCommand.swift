@@ -32,14 +32,13 @@ struct ReviewCommand: ParsableCommand {
         let events = JSONLEventWriter()
         let result: ReviewResult
         do {
-            let git = GitCommandLine(directory: currentDirectory())
-            _ = try git.hooksDirectory()
+            let git = try ChangeSource.openFromEnvironment()
             let diff = try range.map { try git.rangeDiff($0) } ?? git.stagedDiff()
             guard !diff.isEmpty else {
                 throw range.map { IntegrationError.emptyDiff(description: $0) } ?? IntegrationError.nothingStaged
             }
             let generator = try assist.makeGenerator(environment: environment)
-            let library = assist.promptLibrary(repositoryRoot: try git.workTreeRoot(), environment: environment)
+            let library = assist.promptLibrary(repositoryRoot: git.rootPath, environment: environment)
             let writer = ReviewWriter(generator: generator, render: library.render)
             let language = lang ?? environment["TAKUMI_LANG"].flatMap(MessageLanguage.init(rawValue:))
             let deadline = assist.effectiveTimeLimit(environment: environment, environmentKey: "TAKUMI_TIME_LIMIT", fallback: nil)

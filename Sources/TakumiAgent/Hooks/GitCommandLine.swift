@@ -2,9 +2,10 @@ import Foundation
 
 /// Runs the `git` executable.
 ///
-/// Hooks are git's feature, so git itself is asked where they live (`rev-parse --git-path
-/// hooks` honors core.hooksPath, linked worktrees and GIT_DIR). Inside a hook git exports
-/// GIT_DIR and GIT_INDEX_FILE; the child inherits them and so reads the right index.
+/// Hooks are git's feature, so git itself is asked where they live: `rev-parse --git-path
+/// hooks` honors core.hooksPath (relative to the worktree it runs in), linked worktrees and
+/// GIT_DIR exactly as git will when it runs them. Everything else is read through libgit2
+/// (`ChangeSource`).
 public struct GitCommandLine: Sendable {
     /// The directory git runs in.
     public let directory: String
@@ -68,41 +69,6 @@ public struct GitCommandLine: Sendable {
                 path: directory, reason: result.stderr.trimmingCharacters(in: .whitespacesAndNewlines))
         }
         return result.stdout.trimmingCharacters(in: .newlines)
-    }
-
-    /// The top of the working tree, or nil in a bare repository.
-    public func workTreeRoot() throws -> String? {
-        let result = try runAllowingFailure(["rev-parse", "--show-toplevel"])
-        guard result.status == 0 else { return nil }
-        let root = result.stdout.trimmingCharacters(in: .newlines)
-        return root.isEmpty ? nil : root
-    }
-
-    /// A config value, or nil when unset.
-    public func config(_ key: String) throws -> String? {
-        let result = try runAllowingFailure(["config", "--get", key])
-        guard result.status == 0 else { return nil }
-        return result.stdout.trimmingCharacters(in: .newlines)
-    }
-
-    /// The staged change (index against HEAD; against the empty tree before the first commit).
-    public func stagedDiff() throws -> String {
-        try run(["diff", "--cached", "--no-color", "--no-ext-diff", "--find-renames", "--unified=3"])
-    }
-
-    /// The change of a revision range such as `A..B`.
-    public func rangeDiff(_ range: String) throws -> String {
-        try run(["diff", "--no-color", "--no-ext-diff", "--find-renames", "--unified=3", range])
-    }
-
-    /// The full messages of the last `count` commits of HEAD, newest first (empty before the
-    /// first commit).
-    public func recentCommitMessages(count: Int) throws -> [String] {
-        let result = try runAllowingFailure(["log", "-n", String(count), "--no-merges", "--format=%B%x00"])
-        guard result.status == 0 else { return [] }
-        return result.stdout.split(separator: "\u{0}")
-            .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
-            .filter { !$0.isEmpty }
     }
 }
 

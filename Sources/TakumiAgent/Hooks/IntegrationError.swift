@@ -13,6 +13,7 @@ public enum IntegrationError: Error, Equatable, CustomStringConvertible {
     case emptyAnswer(task: String)
     case timedOut(task: String, seconds: Double)
     case invalidLineRange(text: String)
+    case invalidRange(text: String)
     case invalidOffset(offset: Int, length: Int)
     case fileNotReadable(path: String, reason: String)
 
@@ -41,6 +42,8 @@ public enum IntegrationError: Error, Equatable, CustomStringConvertible {
             return "the \(task) took longer than the time limit of \(Self.format(seconds)) s"
         case let .invalidLineRange(text):
             return "invalid line range '\(text)' (expected A:B with 1 <= A <= B)"
+        case let .invalidRange(text):
+            return "invalid revision range '\(text)' (expected A..B or A..)"
         case let .invalidOffset(offset, length):
             return "offset \(offset) is outside the buffer (0...\(length) bytes)"
         case let .fileNotReadable(path, reason):
