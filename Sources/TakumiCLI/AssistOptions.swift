@@ -1,14 +1,13 @@
 import ArgumentParser
 import Foundation
 import TakumiAgent
+import TakumiInference
 
 /// Options of the commands that ask the model for a short answer: commit-message, review,
 /// filter, complete and the hooks.
 struct AssistOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp(
-        "Model name (under $TAKUMI_HOME/models) or GGUF path; default $TAKUMI_MODEL, then the default model.",
-        valueName: "NAME|PATH"))
-    var model: String?
+    /// --model, --threads, --context (without --model: $TAKUMI_MODEL, then the default model).
+    @OptionGroup var modelOptions: ModelOptions
 
     @Option(name: .long, help: ArgumentHelp("Directory of prompt templates that overrides the installed ones.", valueName: "DIR"))
     var prompts: String?
@@ -19,7 +18,7 @@ struct AssistOptions: ParsableArguments {
 
     /// The model spec in effect: `--model`, else `TAKUMI_MODEL`, else nil (the default model).
     func modelSpec(environment: [String: String]) -> String? {
-        if let model, !model.isEmpty { return model }
+        if let model = modelOptions.model, !model.isEmpty { return model }
         if let env = environment["TAKUMI_MODEL"], !env.isEmpty { return env }
         return nil
     }
@@ -36,7 +35,8 @@ struct AssistOptions: ParsableArguments {
     }
 
     func makeGenerator(environment: [String: String]) throws -> TextGenerator {
-        try ModelConnection.makeGenerator(spec: modelSpec(environment: environment), environment: environment)
+        try ModelConnection.makeGenerator(spec: modelSpec(environment: environment), modelOptions: modelOptions,
+                                          environment: environment)
     }
 }
 
@@ -52,7 +52,7 @@ extension MessageLanguage: ExpressibleByArgument {}
 enum ModelConnection {
     static let scriptedPrefix = "scripted:"
 
-    static func makeGenerator(spec: String?, environment: [String: String]) throws -> TextGenerator {
+    static func makeGenerator(spec: String?, modelOptions: ModelOptions, environment: [String: String]) throws -> TextGenerator {
         if let spec, spec.hasPrefix(scriptedPrefix) {
             let path = String(spec.dropFirst(scriptedPrefix.count))
             guard let data = FileManager.default.contents(atPath: path) else {
@@ -62,7 +62,8 @@ enum ModelConnection {
             return ReplayTextGenerator(answer: String(decoding: data, as: UTF8.self), delayPerPiece: delay,
                                        requestLogPath: environment["TAKUMI_SCRIPTED_LOG"])
         }
-        return try EngineConnection.makeGenerator(spec: spec, environment: environment)
+        let path = try ModelLocator(environment: environment).resolve(spec)
+        return try EngineTextGenerator(path: path, contextLength: modelOptions.context, threads: modelOptions.threadCount)
     }
 }
 
