@@ -5,22 +5,26 @@
 
 #define H2F tk_fp16_to_f32
 
-static float dot_q4_0_x8(int64_t n, const blk_q4_0 *w, const int8_t *xq) {
-    const float *xd = (const float *)(xq + n);
+static float dot_q4_0_x8(int64_t n, const blk_q4_0 *w, const uint8_t *xu) {
+    const float *xd = (const float *)(xu + n);
     float sum = 0;
-    for (int64_t i = 0; i < n / QK; i++, xq += QK) {
+    for (int64_t i = 0; i < n / QK; i++, xu += QK) {
+        int xq[QK];
+        for (int j = 0; j < QK; j++) xq[j] = xu[j] - 128;
         int s = 0;
         for (int j = 0; j < 16; j++)
             s += ((w[i].qs[j] & 15) - 8) * xq[j] + ((w[i].qs[j] >> 4) - 8) * xq[j + 16];
-        sum += H2F(w[i].d) * xd[i] * (float)s;
+        sum += H2F(w[i].d) * xd[8 * i] * (float)s;
     }
     return sum;
 }
 
-static float dot_q5_0_x8(int64_t n, const blk_q5_0 *w, const int8_t *xq) {
-    const float *xd = (const float *)(xq + n);
+static float dot_q5_0_x8(int64_t n, const blk_q5_0 *w, const uint8_t *xu) {
+    const float *xd = (const float *)(xu + n);
     float sum = 0;
-    for (int64_t i = 0; i < n / QK; i++, xq += QK) {
+    for (int64_t i = 0; i < n / QK; i++, xu += QK) {
+        int xq[QK];
+        for (int j = 0; j < QK; j++) xq[j] = xu[j] - 128;
         uint32_t qh = (uint32_t)w[i].qh[0] | (uint32_t)w[i].qh[1] << 8 |
                       (uint32_t)w[i].qh[2] << 16 | (uint32_t)w[i].qh[3] << 24;
         int s = 0;
@@ -29,18 +33,20 @@ static float dot_q5_0_x8(int64_t n, const blk_q5_0 *w, const int8_t *xq) {
             int hi = (w[i].qs[j] >> 4) | (int)((qh >> (j + 16)) & 1) << 4;
             s += (lo - 16) * xq[j] + (hi - 16) * xq[j + 16];
         }
-        sum += H2F(w[i].d) * xd[i] * (float)s;
+        sum += H2F(w[i].d) * xd[8 * i] * (float)s;
     }
     return sum;
 }
 
-static float dot_q8_0_x8(int64_t n, const blk_q8_0 *w, const int8_t *xq) {
-    const float *xd = (const float *)(xq + n);
+static float dot_q8_0_x8(int64_t n, const blk_q8_0 *w, const uint8_t *xu) {
+    const float *xd = (const float *)(xu + n);
     float sum = 0;
-    for (int64_t i = 0; i < n / QK; i++, xq += QK) {
+    for (int64_t i = 0; i < n / QK; i++, xu += QK) {
+        int xq[QK];
+        for (int j = 0; j < QK; j++) xq[j] = xu[j] - 128;
         int s = 0;
         for (int j = 0; j < QK; j++) s += w[i].qs[j] * xq[j];
-        sum += H2F(w[i].d) * xd[i] * (float)s;
+        sum += H2F(w[i].d) * xd[8 * i] * (float)s;
     }
     return sum;
 }
@@ -131,9 +137,9 @@ static float dot_bf16(int64_t n, const uint16_t *w, const float *x) {
     static void name(int64_t n, const void *w, const void *x, size_t stride, int nx, float *out) { \
         for (int t = 0; t < nx; t++) out[t] = fn(n, (const WT *)w, (const XT *)((const char *)x + t * stride)); \
     }
-ROWS_KERNEL(rows_q4_0, dot_q4_0_x8, blk_q4_0, int8_t)
-ROWS_KERNEL(rows_q5_0, dot_q5_0_x8, blk_q5_0, int8_t)
-ROWS_KERNEL(rows_q8_0, dot_q8_0_x8, blk_q8_0, int8_t)
+ROWS_KERNEL(rows_q4_0, dot_q4_0_x8, blk_q4_0, uint8_t)
+ROWS_KERNEL(rows_q5_0, dot_q5_0_x8, blk_q5_0, uint8_t)
+ROWS_KERNEL(rows_q8_0, dot_q8_0_x8, blk_q8_0, uint8_t)
 ROWS_KERNEL(rows_q4_K, dot_q4_K_q8_K, blk_q4_K, blk_q8_K)
 ROWS_KERNEL(rows_q5_K, dot_q5_K_q8_K, blk_q5_K, blk_q8_K)
 ROWS_KERNEL(rows_q6_K, dot_q6_K_q8_K, blk_q6_K, blk_q8_K)

@@ -2,6 +2,7 @@
  * checks, plus the per-level kernel tables shared by the .c files of this target. */
 #ifndef TAKUMI_QUANT_BLOCKS_H
 #define TAKUMI_QUANT_BLOCKS_H
+#include <string.h>
 #include "tk_quant.h"
 
 #define QK 32    /* values per block of the *_0 types */
@@ -38,6 +39,19 @@ static inline void tk_kquant_scale_min(int j, const uint8_t *s, uint8_t *sc, uin
     }
 }
 
+/* All 8 scales and mins of a Q4_K/Q5_K super-block at once (same rules as above),
+ * four at a time on 32-bit words: bits 6-7 of bytes 0-3 / 4-7 are the high bits of the
+ * scales / mins of sub-blocks 4-7. */
+static inline void tk_kquant_scales_mins(const uint8_t s[12], uint8_t sc[8], uint8_t m[8]) {
+    uint32_t a, b, c;
+    memcpy(&a, s, 4); memcpy(&b, s + 4, 4); memcpy(&c, s + 8, 4);
+    uint32_t sc_lo = a & 0x3f3f3f3fu, m_lo = b & 0x3f3f3f3fu;
+    uint32_t sc_hi = (c & 0x0f0f0f0fu) | ((a >> 2) & 0x30303030u);
+    uint32_t m_hi = ((c >> 4) & 0x0f0f0f0fu) | ((b >> 2) & 0x30303030u);
+    memcpy(sc, &sc_lo, 4); memcpy(sc + 4, &sc_hi, 4);
+    memcpy(m, &m_lo, 4); memcpy(m + 4, &m_hi, 4);
+}
+
 /* ---- dispatch state ----
  * The level in force is the only mutable global of this target: one atomic int, because the
  * kernel level is a process-wide property of the CPU (tests force it to compare twins). It
@@ -47,13 +61,20 @@ int tk_dispatch_state(void); /* level | features, resolved on first use */
 
 /* ---- the matmul's internal activation formats ----
  * For the *_0 weight types (Q4_0, Q5_0, Q8_0) a token's activations are quantized to
- * "x8": int8 qs[n_in] (contiguous, so SIMD loads never straddle block headers), then
- * float d[n_in/32] (per-block scale). Row bytes: n_in + 4*n_in/32, rounded up to 64.
- * For K-quants it is plain Q8_K; for float weights plain F32. */
+ * "x8", laid out for SIMD loads that never straddle block headers:
+ *   uint8  xq[n_in]          the int8 value plus 128 (so u8 x s8 VNNI products need no
+ *                             per-token sign fix-up; the weight side subtracts 128*sum(w))
+ *   float  dexp[n_in/32][8]  each block's scale repeated 8 times (one ymm, two blocks = one
+ *                             zmm: the per-block scale is a plain load, no shuffle)
+ * Row bytes: n_in + 32*(n_in/32) = 2*n_in, rounded up to 64.
+ * For K-quants the format is plain Q8_K; for float weights plain F32. */
 int64_t tk_x8_row_bytes(int64_t n_in);
-void tk_quantize_x8(const float *x, int64_t n, void *dst);
+void tk_quantize_x8(const float *x, int64_t n, void *dst); /* scalar reference */
+/* x8 (type = any *_0 weight type's x8) or Q8_K (type = TK_TYPE_Q8_K) at the level in force;
+ * byte-identical to the scalar quantizers. */
+void tk_quantize_activations(int type, const float *x, int64_t n, void *dst);
 
-/* Kernel: dot products of one weight row (n values) with nx activation rows (nx = 1..4)
+/* Kernel: dot products of one weight row (n values) with nx activation rows (any nx >= 1)
  * stored x_stride bytes apart in the matmul's internal format; out[t] for t < nx. */
 typedef void (*tk_rows_kernel)(int64_t n, const void *w_row, const void *x, size_t x_stride,
                                int nx, float *out);

@@ -16,8 +16,10 @@ static float absmax(const float *x, int n) {
 
 static int clampi(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : v; }
 
-/* round to nearest int, ties away from zero (any fixed rule is fine for a quantizer) */
-static int rnd(float v) { return (int)lroundf(v); }
+/* Round to nearest, ties to even: the rule of cvtps2dq, so the SIMD activation quantizers
+ * (quantize_simd.c) produce exactly the same bytes. lrintf inlines to cvtss2si with
+ * -fno-math-errno. */
+static int rnd(float v) { return (int)lrintf(v); }
 
 static void quant_q8_0(const float *x, blk_q8_0 *b, int64_t nb) {
     for (int64_t i = 0; i < nb; i++, x += QK) {
@@ -178,15 +180,15 @@ bool tk_quantize_row(int type, const float *src, void *dst, int64_t n) {
 
 /* ---- x8: the matmul's activation format for the *_0 weight types (quant_blocks.h) ---- */
 int64_t tk_x8_row_bytes(int64_t n_in) {
-    return (n_in + n_in / QK * 4 + 63) / 64 * 64;
+    return (n_in + n_in / QK * 8 * 4 + 63) / 64 * 64;
 }
 
 void tk_quantize_x8(const float *x, int64_t n, void *dst) {
-    int8_t *qs = dst;
-    float *d = (float *)(qs + n);
-    for (int64_t i = 0; i < n / QK; i++, x += QK, qs += QK) {
-        float di = absmax(x, QK) / 127.0f, id = di > 0 ? 1.0f / di : 0.0f;
-        d[i] = di;
-        for (int j = 0; j < QK; j++) qs[j] = (int8_t)clampi(rnd(x[j] * id), -127, 127);
+    uint8_t *xq = dst;
+    float *dexp = (float *)(xq + n);
+    for (int64_t i = 0; i < n / QK; i++, x += QK, xq += QK) {
+        float d = absmax(x, QK) / 127.0f, id = d > 0 ? 1.0f / d : 0.0f;
+        for (int k = 0; k < 8; k++) dexp[8 * i + k] = d;
+        for (int j = 0; j < QK; j++) xq[j] = (uint8_t)(clampi(rnd(x[j] * id), -127, 127) + 128);
     }
 }

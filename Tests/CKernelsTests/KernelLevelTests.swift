@@ -69,7 +69,7 @@ import Testing
         let pool = try #require(tk_pool_create(2))
         defer { tk_pool_destroy(pool) }
 
-        for tokens in [1, 3, 17] {
+        for tokens in [1, 3, 6, 17] {
             var reference = [Float](repeating: 0, count: tokens * c.rows)
             var bound = [Float](repeating: 0, count: tokens * c.rows)
             for t in 0..<tokens {
@@ -103,5 +103,38 @@ import Testing
         #expect(tk_matmul_scratch_bytes(QuantType.q5_0.id, 896, 1) >= 896 + 28 * 4)
         #expect(tk_matmul_scratch_bytes(QuantType.q4_K.id, 512, 3) >= 3 * 2 * 292)
         #expect(tk_matmul_scratch_bytes(QuantType.q4_K.id, 896, 1) == 0, "896 is not a multiple of 256")
+    }
+}
+
+/// Kept in KernelLevelTests: its `.serialized` trait only orders tests of one suite, and
+/// every test that forces a kernel level must be in it.
+extension KernelLevelTests {
+    /// The SIMD activation quantizers must produce exactly the scalar bytes (same float
+    /// operations, same rounding), so every level feeds the kernels identical integers.
+    @Test(arguments: [QuantType.q5_0, .q8_0, .q4_K, .q6_K])
+    func simdQuantizerIsByteIdenticalToScalar(weightType: QuantType) throws {
+        var rng = SeededGenerator(seed: 21)
+        let n = weightType.isKQuant ? 1024 : 896
+        var x = randomFloats(n, scale: 4, using: &rng)
+        for i in 0..<32 { x[64 + i] = 0 }                    // an all-zero block
+        for i in 0..<32 { x[128 + i] = Float(i % 5) - 2 }   // values landing exactly on .5 ties after scaling
+        x[300] = 250                                        // an outlier, as real activations have
+        let bytes = Int(tk_matmul_input_bytes(weightType.id, Int64(n)))
+        #expect(bytes > 0)
+        func quantized(at level: Int32) -> [UInt8] {
+            KernelLevel.with(level) {
+                var out = [UInt8](repeating: 0xAA, count: bytes)
+                let ok = out.withUnsafeMutableBytes { tk_quantize_matmul_input(weightType.id, x, Int64(n), $0.baseAddress) }
+                #expect(ok)
+                return out
+            }
+        }
+        let scalar = quantized(at: KernelLevel.scalar)
+        for level in KernelLevel.available.dropFirst() {
+            let simd = quantized(at: level)
+            let firstDifference = (0..<bytes).first { simd[$0] != scalar[$0] }
+            #expect(firstDifference == nil, "\(weightType) at \(KernelLevel.name(level)): byte \(firstDifference ?? 0)")
+        }
+        #expect(!tk_quantize_matmul_input(weightType.id, x, 100, nil), "100 values are not whole blocks")
     }
 }

@@ -45,6 +45,15 @@ float tk_vec_dot(int type, int64_t n, const void *w_row, const void *x_row);
  * y[t][r] = sum_i W[r][i] * x[t][i]. Activations are quantized once (into scratch) and
  * the rows are split across the pool's threads (pool may be NULL: single thread). */
 size_t tk_matmul_scratch_bytes(int type, int64_t n_in, int64_t n_tokens);
+
+/* (Added.) What tk_matmul does to one token of x before the dot products: quantizes n_in
+ * floats into the kernels' input format for weight `type` (an internal layout: Q8_K for
+ * K-quants, "x8" for Q4_0/Q5_0/Q8_0; nothing to do for float weights) using the kernel
+ * level in force. Writes tk_matmul_input_bytes(type, n_in) bytes; returns false for an
+ * unsupported type or a row that is not whole blocks. Exposed so tests can check that
+ * every SIMD quantizer is byte-identical to the scalar one. */
+int64_t tk_matmul_input_bytes(int type, int64_t n_in);
+bool tk_quantize_matmul_input(int type, const float *x, int64_t n_in, void *dst);
 void tk_matmul(tk_pool *pool, int type, const void *W, int64_t rows, int64_t n_in,
                const float *x, int64_t n_tokens, float *y, void *scratch);
 
