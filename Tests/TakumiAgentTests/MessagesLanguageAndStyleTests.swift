@@ -125,3 +125,41 @@ struct MessagesCommitMessageWriterTests {
         #expect(messages[1].content.contains("more lines in big.txt"))
     }
 }
+
+/// Answers with the next of `answers` on each request.
+final class MessagesSequenceGenerator: TextGenerator {
+    var answers: [String]
+    var requests: [GenerationRequest] = []
+    init(_ answers: [String]) { self.answers = answers }
+    var modelDescription: String { "sequence" }
+    func countTokens(_ text: String) -> Int { text.utf8.count / 4 }
+    func generate(_ request: GenerationRequest, onEvent: (GenerationEvent) -> GenerationControl) throws -> GenerationResult {
+        requests.append(request)
+        let text = answers.isEmpty ? "" : answers.removeFirst()
+        _ = onEvent(.text(text))
+        return GenerationResult(text: text, promptTokens: 1, generatedTokens: 1, finishReason: .endOfTurn,
+                                prefillSeconds: 0, decodeSeconds: 0)
+    }
+}
+
+@Suite("Messages: copied example subjects")
+struct MessagesCopiedSubjectTests {
+    let diff = "diff --git a/a.txt b/a.txt\n--- a/a.txt\n+++ b/a.txt\n@@ -1 +1 @@\n-x\n+y\n"
+
+    @Test func anAnswerRepeatingAnOldSubjectIsAskedAgainWithoutExamples() throws {
+        let generator = MessagesSequenceGenerator(["Add greet function", "Change x to y in a.txt"])
+        let writer = CommitMessageWriter(generator: generator, render: hooksTemplateRenderer())
+        let suggestion = try writer.write(diffText: diff, history: ["Add greet function", "Add notes"])
+        #expect(suggestion.message == "Change x to y in a.txt")
+        #expect(generator.requests.count == 2)
+        guard case let .chat(second)? = generator.requests.last?.prompt else { Issue.record("no chat"); return }
+        #expect(!second[1].content.contains("Add notes"))
+    }
+
+    @Test func aNewSubjectIsAskedOnce() throws {
+        let generator = MessagesSequenceGenerator(["Change a.txt"])
+        let writer = CommitMessageWriter(generator: generator, render: hooksTemplateRenderer())
+        _ = try writer.write(diffText: diff, history: ["Add greet function"])
+        #expect(generator.requests.count == 1)
+    }
+}

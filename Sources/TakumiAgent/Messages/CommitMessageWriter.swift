@@ -48,7 +48,8 @@ public struct CommitMessageWriter {
 
     /// Writes the message. `history` holds recent full commit messages, newest first.
     /// With a `deadline`, generation stops when it passes and `timedOut` is thrown: a
-    /// half-written message is worse than none.
+    /// half-written message is worse than none. Small models sometimes copy an example
+    /// subject; such an answer is asked for once more without examples.
     public func write(diffText: String, history: [String], language explicit: MessageLanguage? = nil,
                       instruction: String? = nil, deadline: GenerationDeadline? = nil,
                       onText: (String) -> Void = { _ in }) throws -> CommitMessageSuggestion {
@@ -56,8 +57,27 @@ public struct CommitMessageWriter {
         guard !diff.isEmpty else { throw IntegrationError.nothingStaged }
         let style = CommitStyle.infer(from: history)
         let language = MessageLanguage.choose(explicit: explicit, instruction: instruction, history: history)
-        let (messages, truncated) = try prompt(diff: diff, style: style, language: language, instruction: instruction)
 
+        var attempt = try generateOnce(diff: diff, style: style, language: language, instruction: instruction,
+                                       deadline: deadline, onText: onText)
+        let oldSubjects = Set(history.compactMap { $0.split(separator: "\n").first.map(String.init) })
+        if let subject = attempt.message.split(separator: "\n").first.map(String.init), oldSubjects.contains(subject) {
+            var withoutExamples = style
+            withoutExamples.exampleSubjects = []
+            attempt = try generateOnce(diff: diff, style: withoutExamples, language: language, instruction: instruction,
+                                       deadline: deadline, onText: onText)
+        }
+        return CommitMessageSuggestion(
+            message: attempt.message, language: language, style: style, model: generator.modelDescription,
+            promptTokens: attempt.result.promptTokens, generatedTokens: attempt.result.generatedTokens,
+            prefillSeconds: attempt.result.prefillSeconds, decodeSeconds: attempt.result.decodeSeconds,
+            diffTruncated: attempt.truncated)
+    }
+
+    private func generateOnce(diff: ParsedDiff, style: CommitStyle, language: MessageLanguage, instruction: String?,
+                              deadline: GenerationDeadline?, onText: (String) -> Void)
+        throws -> (message: String, result: GenerationResult, truncated: Bool) {
+        let (messages, truncated) = try prompt(diff: diff, style: style, language: language, instruction: instruction)
         let request = GenerationRequest(prompt: .chat(messages), maxTokens: maxTokens)
         let result = try generator.generate(request) { event in
             if case let .text(piece) = event { onText(piece) }
@@ -68,11 +88,7 @@ public struct CommitMessageWriter {
         }
         let message = CommitMessageWriter.clean(result.text, style: style)
         guard !message.isEmpty else { throw IntegrationError.emptyAnswer(task: "commit message") }
-        return CommitMessageSuggestion(
-            message: message, language: language, style: style, model: generator.modelDescription,
-            promptTokens: result.promptTokens, generatedTokens: result.generatedTokens,
-            prefillSeconds: result.prefillSeconds, decodeSeconds: result.decodeSeconds,
-            diffTruncated: truncated)
+        return (message, result, truncated)
     }
 
     /// The model's answer as a commit message: fence, label and quotes removed, trailing
