@@ -16,6 +16,8 @@ struct CommitMessageCommand: ParsableCommand {
     var lang: MessageLanguage?
     @Option(name: .long, help: "A hint about the change for the model (its language also sets the message's).")
     var hint: String?
+    @Flag(name: .long, help: "Print where the time went (repository, model load, prefill, decode) on stderr.")
+    var timings = false
     @Flag(name: .long, help: "Print one JSON document.") var json = false
     @Flag(name: .long, help: "Stream JSON events, one per line (context, token, result, error).") var jsonl = false
     @OptionGroup var assist: AssistOptions
@@ -28,12 +30,16 @@ struct CommitMessageCommand: ParsableCommand {
         let environment = ProcessInfo.processInfo.environment
         let console = Console()
         let events = JSONLEventWriter()
+        let clock = DispatchTime.now().uptimeNanoseconds
+        func seconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds - clock) / 1e9 }
         do {
             let git = try ChangeSource.openFromEnvironment()
             let diff = try git.stagedDiff()
             guard !diff.isEmpty else { throw IntegrationError.nothingStaged }
             let history = try git.recentCommitMessages(count: 20)
+            let repositorySeconds = seconds()
             let generator = try assist.makeGenerator(environment: environment)
+            let loadSeconds = seconds() - repositorySeconds
             let library = assist.promptLibrary(repositoryRoot: git.rootPath, environment: environment)
             let writer = CommitMessageWriter(generator: generator, render: library.render)
             let language = lang ?? environment["TAKUMI_LANG"].flatMap(MessageLanguage.init(rawValue:))
@@ -47,6 +53,12 @@ struct CommitMessageCommand: ParsableCommand {
             let suggestion = try writer.write(diffText: diff, history: history, language: language, instruction: hint,
                                               deadline: deadline) { piece in
                 if jsonl { events.emit("token", ["text": piece]) }
+            }
+            if timings {
+                console.diagnostic(String(format: "takumi: repository %.2f s, model load %.2f s, %d generation(s): prompt %d tokens, prefill %.2f s, "
+                                          + "%d tokens decoded in %.2f s, total %.2f s",
+                                          repositorySeconds, loadSeconds, suggestion.attempts, suggestion.promptTokens, suggestion.prefillSeconds,
+                                          suggestion.generatedTokens, suggestion.decodeSeconds, seconds()))
             }
             if jsonl {
                 events.emit("result", ["commitMessage": JSONLEventWriter.object(suggestion)])

@@ -152,6 +152,7 @@ struct MessagesCopiedSubjectTests {
         let suggestion = try writer.write(diffText: diff, history: ["Add greet function", "Add notes"])
         #expect(suggestion.message == "Change x to y in a.txt")
         #expect(generator.requests.count == 2)
+        #expect(suggestion.attempts == 2 && suggestion.generatedTokens == 2)
         guard case let .chat(second)? = generator.requests.last?.prompt else { Issue.record("no chat"); return }
         #expect(!second[1].content.contains("Add notes"))
     }

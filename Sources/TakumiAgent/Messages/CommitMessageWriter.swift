@@ -12,6 +12,9 @@ public struct CommitMessageSuggestion: Equatable, Sendable, Codable {
     public var decodeSeconds: Double
     /// The diff was cut to fit the prompt budget.
     public var diffTruncated: Bool
+    /// Generations it took (2 when the first answer repeated an old subject); the token
+    /// counts and seconds above add up all of them.
+    public var attempts: Int
 }
 
 /// Writes a commit message for a diff in the repository's own style (learned from recent
@@ -58,20 +61,26 @@ public struct CommitMessageWriter {
         let style = CommitStyle.infer(from: history)
         let language = MessageLanguage.choose(explicit: explicit, instruction: instruction, history: history)
 
-        var attempt = try generateOnce(diff: diff, style: style, language: language, instruction: instruction,
+        let first = try generateOnce(diff: diff, style: style, language: language, instruction: instruction,
                                        deadline: deadline, onText: onText)
         let oldSubjects = Set(history.compactMap { $0.split(separator: "\n").first.map(String.init) })
+        var attempt = first
+        var attempts = 1
         if let subject = attempt.message.split(separator: "\n").first.map(String.init), oldSubjects.contains(subject) {
             var withoutExamples = style
             withoutExamples.exampleSubjects = []
             attempt = try generateOnce(diff: diff, style: withoutExamples, language: language, instruction: instruction,
                                        deadline: deadline, onText: onText)
+            attempts = 2
         }
+        let results = attempts == 1 ? [first.result] : [first.result, attempt.result]
         return CommitMessageSuggestion(
             message: attempt.message, language: language, style: style, model: generator.modelDescription,
-            promptTokens: attempt.result.promptTokens, generatedTokens: attempt.result.generatedTokens,
-            prefillSeconds: attempt.result.prefillSeconds, decodeSeconds: attempt.result.decodeSeconds,
-            diffTruncated: attempt.truncated)
+            promptTokens: results.reduce(0) { $0 + $1.promptTokens },
+            generatedTokens: results.reduce(0) { $0 + $1.generatedTokens },
+            prefillSeconds: results.reduce(0) { $0 + $1.prefillSeconds },
+            decodeSeconds: results.reduce(0) { $0 + $1.decodeSeconds },
+            diffTruncated: attempt.truncated, attempts: attempts)
     }
 
     private func generateOnce(diff: ParsedDiff, style: CommitStyle, language: MessageLanguage, instruction: String?,
