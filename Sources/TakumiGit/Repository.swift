@@ -1,2 +1,106 @@
 import CLibGit2
-// Swift wrapper over libgit2.
+import Foundation
+
+/// A git repository opened through libgit2.
+///
+/// Owns exactly one `git_repository*`. libgit2 objects are not thread-safe, so every use of
+/// the handle goes through `withHandle`, which holds a (recursive) lock; everything handed out
+/// is a value type (Strings, Data, structs) copied out while the lock is held, never a pointer.
+public final class Repository: @unchecked Sendable {
+    let handle: OpaquePointer
+    private let lock = NSRecursiveLock()
+
+    /// The `.git` directory (for a linked worktree: `.git/worktrees/<name>/`), with a trailing `/`.
+    public let gitDirectory: String
+    /// The directory shared by all worktrees (objects, refs, config), with a trailing `/`.
+    public let commonDirectory: String
+    /// The working tree root with a trailing `/`, or nil for a bare repository.
+    public let workingDirectoryIfAny: String?
+    public let isBare: Bool
+    /// True when this is a linked worktree (`git worktree add`), not the main one.
+    public let isLinkedWorktree: Bool
+
+    private init(handle: OpaquePointer) {
+        self.handle = handle
+        gitDirectory = String(gitCString: git_repository_path(handle))
+        commonDirectory = git_repository_commondir(handle).map { String(gitCString: $0) } ?? gitDirectory
+        workingDirectoryIfAny = git_repository_workdir(handle).map { String(gitCString: $0) }
+        isBare = git_repository_is_bare(handle) == 1
+        isLinkedWorktree = git_repository_is_worktree(handle) == 1
+    }
+
+    deinit { git_repository_free(handle) }
+
+    /// Opens the repository containing `path` (searching upwards, like git does).
+    public static func open(path: String) throws -> Repository {
+        LibGit2.ensureInitialized()
+        var raw: OpaquePointer?
+        let code = git_repository_open_ext(&raw, path, 0, nil)
+        if code == GIT_ENOTFOUND.rawValue { throw GitError.notARepository(path: path) }
+        try check("open repository at \(path)", code)
+        guard let raw else { throw GitError.notARepository(path: path) }
+        return Repository(handle: raw)
+    }
+
+    /// Opens the repository the way git itself would from the current environment:
+    /// `GIT_DIR`, `GIT_WORK_TREE`, `GIT_INDEX_FILE`, `GIT_CEILING_DIRECTORIES`... are honored,
+    /// otherwise the search starts at the current directory. Use this inside git hooks, where
+    /// git passes a temporary index for `commit -a` and `commit <paths>`.
+    public static func openFromEnvironment() throws -> Repository {
+        LibGit2.ensureInitialized()
+        var raw: OpaquePointer?
+        let code = git_repository_open_ext(&raw, nil, GIT_REPOSITORY_OPEN_FROM_ENV.rawValue, nil)
+        let environment = ProcessInfo.processInfo.environment
+        let origin = environment["GIT_DIR"].map { "GIT_DIR=\($0)" } ?? FileManager.default.currentDirectoryPath
+        if code == GIT_ENOTFOUND.rawValue { throw GitError.notARepository(path: origin) }
+        try check("open repository from environment (\(origin))", code)
+        guard let raw else { throw GitError.notARepository(path: origin) }
+        return Repository(handle: raw)
+    }
+
+    /// Runs `body` with the raw handle while holding the repository lock.
+    func withHandle<R>(_ body: (OpaquePointer) throws -> R) rethrows -> R {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(handle)
+    }
+
+    /// The working tree root (trailing `/`); throws for a bare repository.
+    public func workingDirectory(for operation: String) throws -> String {
+        guard let workingDirectoryIfAny else {
+            throw GitError.bareRepository(operation: operation, gitDir: gitDirectory)
+        }
+        return workingDirectoryIfAny
+    }
+
+    /// The working tree root without the trailing slash (what `git rev-parse --show-toplevel` prints).
+    public var rootPath: String? {
+        workingDirectoryIfAny.map { $0.count > 1 && $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
+    }
+
+    /// An operation in progress (merge, rebase, cherry-pick...), as `git status` reports it.
+    public var state: RepositoryState {
+        withHandle { RepositoryState(libgit2: git_repository_state($0)) }
+    }
+}
+
+public enum RepositoryState: String, Sendable, Codable {
+    case clean, merge, revert, cherryPick = "cherry-pick", bisect, rebase
+    case rebaseInteractive = "rebase-interactive", rebaseMerge = "rebase-merge"
+    case applyMailbox = "am", applyMailboxOrRebase = "am-or-rebase"
+
+    init(libgit2 value: Int32) {
+        switch git_repository_state_t(UInt32(bitPattern: value)) {
+        case GIT_REPOSITORY_STATE_MERGE: self = .merge
+        case GIT_REPOSITORY_STATE_REVERT, GIT_REPOSITORY_STATE_REVERT_SEQUENCE: self = .revert
+        case GIT_REPOSITORY_STATE_CHERRYPICK, GIT_REPOSITORY_STATE_CHERRYPICK_SEQUENCE: self = .cherryPick
+        case GIT_REPOSITORY_STATE_BISECT: self = .bisect
+        case GIT_REPOSITORY_STATE_REBASE: self = .rebase
+        case GIT_REPOSITORY_STATE_REBASE_INTERACTIVE: self = .rebaseInteractive
+        case GIT_REPOSITORY_STATE_REBASE_MERGE: self = .rebaseMerge
+        case GIT_REPOSITORY_STATE_APPLY_MAILBOX: self = .applyMailbox
+        case GIT_REPOSITORY_STATE_APPLY_MAILBOX_OR_REBASE: self = .applyMailboxOrRebase
+        default: self = .clean
+        }
+    }
+}
