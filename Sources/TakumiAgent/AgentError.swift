@@ -28,10 +28,13 @@ public enum AgentError: Error, Equatable, CustomStringConvertible {
     case fileChangedSinceRead(path: String)
     case writeFailed(path: String, reason: String)
     case undoUnavailable(reason: String)
+    case cancelled
 
     /// The case name ("searchNotFound", ...), for `--json` output and tests.
     public var kind: String {
-        guard let label = Mirror(reflecting: self).children.first?.label else { return "noEditsInAnswer" }
+        guard let label = Mirror(reflecting: self).children.first?.label else {
+            return self == .cancelled ? "cancelled" : "noEditsInAnswer"
+        }
         return label
     }
 
@@ -71,6 +74,8 @@ public enum AgentError: Error, Equatable, CustomStringConvertible {
             return "\(path) changed since takumi read it; nothing was written"
         case let .writeFailed(path, reason):
             return "cannot write \(path): \(reason)"
+        case .cancelled:
+            return "interrupted; nothing was changed"
         case let .undoUnavailable(reason):
             return "nothing to undo: \(reason)"
         }
