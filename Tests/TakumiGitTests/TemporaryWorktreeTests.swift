@@ -78,4 +78,27 @@ import Testing
         #expect(throws: GitError.unbornHead(operation: "resolve HEAD")) { try repo.createTemporaryWorktree() }
         #expect(try fixture.lines("branch").isEmpty)
     }
+
+    @Test func copiesUncommittedChangesIntoTheWorktree() throws {
+        let fixture = try GitFixture()
+        try fixture.write("a.txt", "a\n")
+        try fixture.write("b.txt", "b\n")
+        try fixture.write("c.txt", "c\n")
+        try fixture.commit("first")
+        try fixture.write("a.txt", "a changed\n")
+        try fixture.write("b.txt", "b staged\n")
+        try fixture.git("add", "b.txt")
+        try FileManager.default.removeItem(atPath: fixture.root + "/c.txt")
+        try fixture.write("dir/new.txt", "new\n")
+        let repo = try Repository.open(path: fixture.root)
+        let worktree = try repo.createTemporaryWorktree()
+        let copied = try worktree.copyUncommittedChanges(from: repo)
+        #expect(Set(copied) == ["a.txt", "b.txt", "c.txt", "dir/new.txt"])
+        #expect(try String(contentsOfFile: worktree.path + "/a.txt", encoding: .utf8) == "a changed\n")
+        #expect(try String(contentsOfFile: worktree.path + "/b.txt", encoding: .utf8) == "b staged\n")
+        #expect(!FileManager.default.fileExists(atPath: worktree.path + "/c.txt"))
+        #expect(try String(contentsOfFile: worktree.path + "/dir/new.txt", encoding: .utf8) == "new\n")
+        try worktree.remove()
+        #expect(try fixture.read("a.txt") == "a changed\n")
+    }
 }
