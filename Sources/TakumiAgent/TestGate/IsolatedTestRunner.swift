@@ -40,7 +40,7 @@ public struct IsolatedTestRunner: Sendable {
 
     /// Runs the tests with `candidate` applied (an empty candidate runs the baseline).
     public func run(candidate: [EditedFile]) throws -> TestReport {
-        let userRoot = try repository.workingDirectory(for: "run tests")
+        _ = try repository.workingDirectory(for: "run tests")
         let worktree: TemporaryWorktree
         do {
             worktree = try repository.createTemporaryWorktree()
@@ -48,37 +48,16 @@ public struct IsolatedTestRunner: Sendable {
             throw AgentError.isolationFailed(reason: "\(error)")
         }
         defer { try? worktree.remove() }
-        try copyUncommittedChanges(from: userRoot, to: worktree.path)
+        do {
+            try worktree.copyUncommittedChanges(from: repository)
+        } catch {
+            throw AgentError.isolationFailed(reason: "\(error)")
+        }
         try ChangeWriter(root: worktree.path).write(candidate)
         let result = try runner.run(command, in: worktree.path, environment: environment)
         return TestReport(command: command, exitCode: result.exitCode, durationSeconds: result.durationSeconds,
                           outputTail: result.outputTail, timedOut: result.timedOut,
                           passed: result.exitCode == 0 && !result.timedOut && !result.interrupted,
                           failingTests: TestFailureParser.failingTests(in: result.output).map { $0.sorted() })
-    }
-
-    private func copyUncommittedChanges(from userRoot: String, to copyRoot: String) throws {
-        let fm = FileManager.default
-        let status: RepositoryStatus
-        do { status = try repository.status() } catch {
-            throw AgentError.isolationFailed(reason: "cannot read status: \(error)")
-        }
-        for entry in status.entries {
-            var paths = [entry.path]
-            if let original = entry.originalPath { paths.append(original) }
-            for path in paths {
-                let source = (userRoot as NSString).appendingPathComponent(path)
-                let target = (copyRoot as NSString).appendingPathComponent(path)
-                do {
-                    if (try? fm.attributesOfItem(atPath: target)) != nil { try fm.removeItem(atPath: target) }
-                    if (try? fm.attributesOfItem(atPath: source)) != nil {
-                        try fm.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-                        try fm.copyItem(atPath: source, toPath: target)
-                    }
-                } catch {
-                    throw AgentError.isolationFailed(reason: "cannot copy \(path): \(error.localizedDescription)")
-                }
-            }
-        }
     }
 }
