@@ -3,6 +3,49 @@
 #include "tk_types.h"
 #include "tk_pool.h"
 
-/* Non-matmul transformer ops (owned by the model code; declared here as they are written). */
+/* Non-matmul transformer ops. All tensors are row-major float32; "rows" are tokens.
+ * Shapes in comments use (rows, columns). Every function tolerates n_rows == 0. */
+
+/* y (rows, n) = x (rows, n) / sqrt(mean(x^2) + eps) * w (n). y may alias x. */
+void tk_rmsnorm(float *y, const float *x, const float *w, int64_t n, int64_t n_rows, float eps);
+
+/* x (rows, n) += b (n), for each row. */
+void tk_add_bias(float *x, const float *b, int64_t n, int64_t n_rows);
+
+/* x (n) += y (n). */
+void tk_add(float *x, const float *y, int64_t n);
+
+/* gate (n) = silu(gate) * up, silu(g) = g / (1 + exp(-g)). */
+void tk_silu_mul(float *gate, const float *up, int64_t n);
+
+/* In-place softmax of x (n); returns log(sum(exp(x - max))) + max (the log-normalizer). */
+float tk_softmax(float *x, int64_t n);
+
+/* Rotary tables for NEOX-style rotary embedding: for each of n_tokens positions
+ * (positions[t]) and each i < head_dim/2, angle = pos * base^(-2i/head_dim);
+ * cos_out/sin_out are (n_tokens, head_dim/2). */
+void tk_rope_tables(float *cos_out, float *sin_out, const int32_t *positions, int64_t n_tokens,
+                    int64_t head_dim, float freq_base);
+
+/* NEOX rotary in place on x (n_tokens rows of `row_stride` floats; each row holds n_heads
+ * heads of head_dim). Pairs are (i, i + head_dim/2): (a, b) -> (a cos - b sin, a sin + b cos). */
+void tk_rope_neox(float *x, int64_t n_tokens, int64_t row_stride, int64_t n_heads, int64_t head_dim,
+                  const float *cos_tab, const float *sin_tab);
+
+/* "Normal" (interleaved) rotary, as Llama GGUFs need: pairs are (2i, 2i+1). Same tables. */
+void tk_rope_norm(float *x, int64_t n_tokens, int64_t row_stride, int64_t n_heads, int64_t head_dim,
+                  const float *cos_tab, const float *sin_tab);
+
+/* Causal grouped-query attention over a KV cache.
+ *   q:   (n_tokens, n_heads * head_dim), token t sits at position start_pos + t
+ *   k,v: cache (capacity, n_kv_heads * head_dim) holding positions 0 .. start_pos + n_tokens - 1
+ *   out: (n_tokens, n_heads * head_dim)
+ * Query head h reads KV head h / (n_heads / n_kv_heads). Scale 1/sqrt(head_dim).
+ * scratch: tk_attention_scratch_floats(...) floats. Work is split over (token, head) pairs
+ * across the pool's threads (pool may be NULL). */
+size_t tk_attention_scratch_floats(int n_threads, int64_t n_ctx);
+void tk_attention(tk_pool *pool, float *out, const float *q, const float *k, const float *v,
+                  int64_t n_tokens, int64_t start_pos, int64_t n_heads, int64_t n_kv_heads,
+                  int64_t head_dim, float *scratch, int64_t scratch_ctx);
 
 #endif

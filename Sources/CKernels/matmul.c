@@ -1,0 +1,141 @@
+/* tk_vec_dot and tk_matmul: kernel selection, activation quantization, work split. */
+#include <stdatomic.h>
+#include <string.h>
+#include "quant_blocks.h"
+
+/* Picks the rows kernel for `type` at the level in force, falling back level by level. */
+static tk_rows_kernel pick_kernel(int type) {
+    int state = tk_dispatch_state(), level = state & 0xff;
+    tk_rows_kernel k = NULL;
+    if (level >= TK_LEVEL_AVX512) k = tk_rows_kernel_avx512(type, (state & TK_FEAT_VNNI) != 0);
+    if (!k && level >= TK_LEVEL_AVX2) k = tk_rows_kernel_avx2(type);
+    if (!k) k = tk_rows_kernel_scalar(type);
+    return k;
+}
+
+static bool uses_x8(int type) {
+    return type == TK_TYPE_Q4_0 || type == TK_TYPE_Q5_0 || type == TK_TYPE_Q8_0;
+}
+
+/* Bytes of one token's activations in the kernel's input format. */
+static int64_t x_row_bytes(int type, int64_t n_in) {
+    if (uses_x8(type)) return tk_x8_row_bytes(n_in);
+    if (tk_vec_dot_type(type) == TK_TYPE_Q8_K) return tk_row_bytes(TK_TYPE_Q8_K, n_in);
+    return n_in * 4; /* float weights read x directly */
+}
+
+float tk_vec_dot(int type, int64_t n, const void *w_row, const void *x_row) {
+    tk_rows_kernel k = pick_kernel(type);
+    if (!k || tk_row_bytes(type, n) < 0) return 0;
+    if (!uses_x8(type)) {
+        float out;
+        k(n, w_row, x_row, 0, 1, &out);
+        return out;
+    }
+    /* The public activation format is Q8_0; the kernels read x8 (int8 values contiguous,
+     * then float scales). Convert exactly, a chunk at a time, on the stack. */
+    enum { CHUNK = 1024 };
+    _Alignas(64) unsigned char buf[CHUNK + CHUNK / QK * 4];
+    const blk_q8_0 *xb = x_row;
+    int64_t w_block_bytes = tk_type_block_bytes(type);
+    float sum = 0;
+    for (int64_t start = 0; start < n; start += CHUNK) {
+        int64_t len = n - start < CHUNK ? n - start : CHUNK;
+        int8_t *qs = (int8_t *)buf;
+        float *d = (float *)(buf + len);
+        for (int64_t b = 0; b < len / QK; b++) {
+            const blk_q8_0 *blk = &xb[(start + b * QK) / QK];
+            memcpy(qs + b * QK, blk->qs, QK);
+            d[b] = tk_fp16_to_f32(blk->d);
+        }
+        float part;
+        k(len, (const char *)w_row + start / QK * w_block_bytes, buf, 0, 1, &part);
+        sum += part;
+    }
+    return sum;
+}
+
+size_t tk_matmul_scratch_bytes(int type, int64_t n_in, int64_t n_tokens) {
+    if (!tk_type_supported(type) || tk_row_bytes(type, n_in) < 0 || n_tokens < 0) return 0;
+    if (tk_vec_dot_type(type) == TK_TYPE_F32) return 0;
+    return (size_t)(x_row_bytes(type, n_in) * n_tokens) + 64; /* + room to align to 64 */
+}
+
+typedef struct {
+    tk_rows_kernel kernel;
+    int type;
+    const char *W;
+    int64_t rows, n_in, w_row_bytes;
+    const float *x;
+    int64_t n_tokens;
+    float *y;
+    const char *xq;     /* activations in the kernel's format */
+    int64_t xq_stride;  /* bytes between tokens in xq */
+    int64_t rows_per_chunk, n_chunks;
+    _Atomic int64_t next_chunk;
+} matmul_job;
+
+/* Quantizes the tokens of this thread's share of the activations. */
+static void quantize_task(void *p, int ti, int nt) {
+    matmul_job *job = p;
+    int64_t per = (job->n_tokens + nt - 1) / nt, t0 = ti * per, t1 = t0 + per;
+    if (t1 > job->n_tokens) t1 = job->n_tokens;
+    for (int64_t t = t0; t < t1; t++) {
+        const float *xt = job->x + t * job->n_in;
+        char *dst = (char *)job->xq + t * job->xq_stride;
+        if (uses_x8(job->type)) tk_quantize_x8(xt, job->n_in, dst);
+        else tk_quantize_row(TK_TYPE_Q8_K, xt, dst, job->n_in);
+    }
+}
+
+/* Takes row chunks from a shared counter (threads that finish early take more; a shared,
+ * noisy 2-vCPU machine rarely gives both threads equal speed). Within a chunk each weight
+ * row is read once for up to 4 tokens at a time, while it is hot in L1. */
+static void matmul_task(void *p, int ti, int nt) {
+    (void)ti; (void)nt;
+    matmul_job *job = p;
+    float out[4];
+    for (;;) {
+        int64_t c = atomic_fetch_add_explicit(&job->next_chunk, 1, memory_order_relaxed);
+        if (c >= job->n_chunks) return;
+        int64_t r0 = c * job->rows_per_chunk, r1 = r0 + job->rows_per_chunk;
+        if (r1 > job->rows) r1 = job->rows;
+        for (int64_t r = r0; r < r1; r++) {
+            const char *w = job->W + r * job->w_row_bytes;
+            for (int64_t t = 0; t < job->n_tokens; t += 4) {
+                int nx = job->n_tokens - t < 4 ? (int)(job->n_tokens - t) : 4;
+                job->kernel(job->n_in, w, job->xq + t * job->xq_stride, (size_t)job->xq_stride, nx, out);
+                for (int k = 0; k < nx; k++) job->y[(t + k) * job->rows + r] = out[k];
+            }
+        }
+    }
+}
+
+void tk_matmul(tk_pool *pool, int type, const void *W, int64_t rows, int64_t n_in,
+               const float *x, int64_t n_tokens, float *y, void *scratch) {
+    tk_rows_kernel kernel = pick_kernel(type);
+    int64_t w_row_bytes = tk_row_bytes(type, n_in);
+    if (!kernel || w_row_bytes < 0 || rows <= 0 || n_tokens <= 0) return;
+    int n_threads = tk_pool_threads(pool);
+
+    matmul_job job = {
+        .kernel = kernel, .type = type, .W = W, .rows = rows, .n_in = n_in,
+        .w_row_bytes = w_row_bytes, .x = x, .n_tokens = n_tokens, .y = y,
+    };
+    if (tk_vec_dot_type(type) == TK_TYPE_F32) {
+        job.xq = (const char *)x;
+        job.xq_stride = n_in * 4;
+    } else {
+        job.xq = (const char *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
+        job.xq_stride = x_row_bytes(type, n_in);
+        if (n_tokens >= 4 && n_threads > 1) tk_pool_run(pool, quantize_task, &job);
+        else quantize_task(&job, 0, 1);
+    }
+    /* Chunks: ~8 per thread so a slow thread does not hold the others up, but at least
+     * 16 rows so the counter is not hammered. */
+    int64_t per = rows / ((int64_t)n_threads * 8);
+    job.rows_per_chunk = per < 16 ? 16 : per;
+    job.n_chunks = (rows + job.rows_per_chunk - 1) / job.rows_per_chunk;
+    atomic_init(&job.next_chunk, 0);
+    tk_pool_run(pool, matmul_task, &job);
+}

@@ -1,0 +1,120 @@
+/// Formats conversations and fill-in-the-middle requests as the model was trained to see
+/// them. The family is chosen from the model's `tokenizer.chat_template` (a Jinja template
+/// we do not execute: we recognize its family and render that family in Swift).
+public struct ChatTemplate: Equatable, Sendable {
+    public enum Family: String, Equatable, Sendable {
+        /// `<|im_start|>role\ncontent<|im_end|>\n` turns (Qwen, and many others).
+        case chatML
+    }
+
+    public struct Message: Equatable, Sendable {
+        public enum Role: String, Equatable, Sendable { case system, user, assistant }
+        public var role: Role
+        public var content: String
+        public init(role: Role, content: String) {
+            self.role = role
+            self.content = content
+        }
+        public static func system(_ text: String) -> Message { Message(role: .system, content: text) }
+        public static func user(_ text: String) -> Message { Message(role: .user, content: text) }
+        public static func assistant(_ text: String) -> Message { Message(role: .assistant, content: text) }
+    }
+
+    public static let qwenDefaultSystemPrompt = "You are Qwen, created by Alibaba Cloud. You are a helpful assistant."
+
+    public let family: Family
+    /// The system prompt the template inserts when a conversation has none (Qwen's
+    /// templates do; nil means no system turn is added).
+    public let defaultSystemPrompt: String?
+
+    public init(family: Family = .chatML, defaultSystemPrompt: String? = ChatTemplate.qwenDefaultSystemPrompt) {
+        self.family = family
+        self.defaultSystemPrompt = defaultSystemPrompt
+    }
+
+    /// Recognizes the family of a model's Jinja chat template. A missing template means
+    /// ChatML without a default system prompt (llama.cpp's fallback too); a template of
+    /// another family is an error naming the key, so callers can still use raw and FIM
+    /// prompts with such a model.
+    public init(templateSource: String?, path: String = "<memory>") throws {
+        guard let source = templateSource else {
+            self.init(family: .chatML, defaultSystemPrompt: nil)
+            return
+        }
+        guard source.contains("<|im_start|>") else {
+            throw InferenceError.badMetadata(path: path, key: "tokenizer.chat_template",
+                                             reason: "unsupported chat template family (no <|im_start|>; supported: ChatML): \(source.prefix(80).debugDescription)")
+        }
+        self.init(family: .chatML, defaultSystemPrompt: Self.literalDefaultSystemPrompt(in: source))
+    }
+
+    /// The chat template of a GGUF model file.
+    public init(gguf file: GGUFFile) throws {
+        let source = file.contains("tokenizer.chat_template") ? try file.string("tokenizer.chat_template") : nil
+        try self.init(templateSource: source, path: file.path)
+    }
+
+    /// Finds a constant system turn written in the template, as Qwen's
+    /// `'<|im_start|>system\nYou are Qwen, ...<|im_end|>\n'` (in the Jinja source the line
+    /// break is the two characters `\n`). Turns built from variables are skipped.
+    static func literalDefaultSystemPrompt(in source: String) -> String? {
+        let opener = "<|im_start|>system\\n"
+        var searchFrom = source.startIndex
+        while let openerRange = source.range(of: opener, range: searchFrom..<source.endIndex) {
+            searchFrom = openerRange.upperBound
+            guard let closer = source.range(of: "<|im_end|>", range: openerRange.upperBound..<source.endIndex) else { break }
+            let candidate = source[openerRange.upperBound..<closer.lowerBound]
+            if !candidate.isEmpty && !candidate.contains(where: { "'\"+{}%\\".contains($0) }) {
+                return String(candidate)
+            }
+        }
+        return nil
+    }
+
+    /// The prompt for `messages`, ending with the assistant header when
+    /// `addGenerationPrompt` (so the model writes the assistant's next turn). A first
+    /// message that is not a system message gets the default system prompt before it.
+    public func render(_ messages: [Message], addGenerationPrompt: Bool = true) -> String {
+        var prompt = ""
+        if messages.first?.role != .system, let system = defaultSystemPrompt {
+            prompt += turn(role: .system, content: system)
+        }
+        for message in messages {
+            prompt += turn(role: message.role, content: message.content)
+        }
+        if addGenerationPrompt { prompt += "<|im_start|>assistant\n" }
+        return prompt
+    }
+
+    private func turn(role: Message.Role, content: String) -> String {
+        "<|im_start|>\(role.rawValue)\n\(content)<|im_end|>\n"
+    }
+
+    /// Texts of the tokens that end the assistant's turn.
+    public var stopTokenTexts: [String] { ["<|im_end|>", "<|endoftext|>"] }
+
+    /// Ids of the tokens that end the assistant's turn in `tokenizer`'s vocabulary.
+    public func stopTokenIds(in tokenizer: Tokenizer) -> Set<Int32> {
+        Set(stopTokenTexts.compactMap { tokenizer.tokenId(forSpecialText: $0) })
+    }
+
+    /// A fill-in-the-middle prompt (Qwen2.5-Coder format): the model writes what goes
+    /// between `prefix` and `suffix`. With repository context, the prompt starts with
+    /// `<|repo_name|>name\n`, then `<|file_sep|>path\ncontent\n` per context file, then
+    /// `<|file_sep|>path\n` for the file being edited, then the FIM markers.
+    public static func fillInMiddle(prefix: String, suffix: String, path: String? = nil,
+                                    repositoryName: String? = nil,
+                                    contextFiles: [(path: String, content: String)] = []) -> String {
+        var prompt = ""
+        let repositoryLevel = repositoryName != nil || !contextFiles.isEmpty
+        if repositoryLevel {
+            prompt += "<|repo_name|>\(repositoryName ?? "repository")\n"
+            for file in contextFiles {
+                prompt += "<|file_sep|>\(file.path)\n\(file.content)\n"
+            }
+            if let path { prompt += "<|file_sep|>\(path)\n" }
+        }
+        prompt += "<|fim_prefix|>\(prefix)<|fim_suffix|>\(suffix)<|fim_middle|>"
+        return prompt
+    }
+}

@@ -1,0 +1,24 @@
+/// Keys and values of every layer for positions 0..<capacity, float32.
+/// Layout per layer: (capacity, kv_heads * head_dim), one row per position, so a batch of
+/// new tokens is a contiguous block the k/v projections write into directly.
+final class KVCache {
+    let capacity: Int
+    let rowWidth: Int
+    let keys: [UnsafeMutablePointer<Float>]
+    let values: [UnsafeMutablePointer<Float>]
+
+    init(layers: Int, capacity: Int, rowWidth: Int) {
+        self.capacity = capacity
+        self.rowWidth = rowWidth
+        // Large allocations are mapped lazily by the OS: pages never written cost no memory.
+        keys = (0..<layers).map { _ in UnsafeMutablePointer<Float>.allocate(capacity: capacity * rowWidth) }
+        values = (0..<layers).map { _ in UnsafeMutablePointer<Float>.allocate(capacity: capacity * rowWidth) }
+    }
+
+    var byteCount: Int { 2 * keys.count * capacity * rowWidth * MemoryLayout<Float>.size }
+
+    deinit {
+        keys.forEach { $0.deallocate() }
+        values.forEach { $0.deallocate() }
+    }
+}

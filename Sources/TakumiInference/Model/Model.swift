@@ -1,0 +1,25 @@
+import Foundation
+
+/// A loaded model: the mapped GGUF file, its configuration and its weights (used in place).
+/// Immutable and shareable; per-request state lives in `InferenceSession`.
+public final class Model: @unchecked Sendable {
+    public let file: GGUFFile
+    public let config: ModelConfig
+    public let weights: ModelWeights
+
+    public convenience init(path: String) throws {
+        try self.init(file: GGUFFile(path: path))
+    }
+
+    public init(file: GGUFFile) throws {
+        self.file = file
+        config = try ModelConfig(file: file)
+        weights = try ModelWeights(file: file, config: config)
+    }
+
+    /// A short name for logs: `general.name`, else the file name without extension.
+    public var name: String {
+        if let n = try? file.string("general.name"), !n.isEmpty { return n }
+        return URL(fileURLWithPath: file.path).deletingPathExtension().lastPathComponent
+    }
+}

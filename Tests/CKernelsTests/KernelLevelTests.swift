@@ -1,0 +1,107 @@
+import CKernels
+import Testing
+
+/// Dot products and matmuls at every kernel level this CPU has. The suite is serialized
+/// because the kernel level is process-wide; no other suite changes it.
+@Suite(.serialized) struct KernelLevelTests {
+    /// SIMD and scalar kernels do the same integer work and differ only in float summation
+    /// order: allowed difference, relative to sum |w_i * x_i|.
+    static let simdVsScalarLimit: Float = 2e-5
+    /// Dot product vs the float dot product of the dequantized rows (same values, so only
+    /// rounding differs): limit relative to sum |w_i * x_i|.
+    static let dotVsDequantizedLimit: Float = 1e-4
+    /// Matmul vs float reference with unquantized x: activation quantization error (half an
+    /// 8-bit step per value), relative to sum_i |w_i| * max|x|.
+    static let matmulVsFloatLimit: Float = 0.006
+
+    static func sumAbsProducts(_ w: [Float], _ x: [Float]) -> Float {
+        zip(w, x).reduce(0) { $0 + abs($1.0 * $1.1) }
+    }
+
+    @Test(arguments: QuantType.weightTypes)
+    func vecDotMatchesScalarAndDequantizedAtEveryLevel(type: QuantType) throws {
+        var rng = SeededGenerator(seed: 11)
+        for n in type.isKQuant ? [256, 768] : [32, 96, 896, 1024, 2080] {
+            let wq = try #require(quantize(randomFloats(n, using: &rng), to: type))
+            let xType = QuantType.weightTypes.first { $0.id == tk_vec_dot_type(type.id) }
+                ?? (tk_vec_dot_type(type.id) == QuantType.q8_K.id ? .q8_K : .q8_0)
+            let xq = try #require(quantize(randomFloats(n, scale: 3, using: &rng), to: xType))
+            let w = dequantize(wq, type: type, count: n), x = dequantize(xq, type: xType, count: n)
+            let magnitude = Self.sumAbsProducts(w, x)
+            let floatDot = zip(w, x).reduce(0) { $0 + $1.0 * $1.1 }
+            let scalar = KernelLevel.with(KernelLevel.scalar) { vecDot(type, count: n, weights: wq, activations: xq) }
+            #expect(abs(scalar - floatDot) <= Self.dotVsDequantizedLimit * magnitude, "\(type) n=\(n) scalar")
+            for level in KernelLevel.available.dropFirst() {
+                let simd = KernelLevel.with(level) { vecDot(type, count: n, weights: wq, activations: xq) }
+                #expect(abs(simd - scalar) <= Self.simdVsScalarLimit * magnitude,
+                        "\(type) n=\(n) \(KernelLevel.name(level)): \(simd) vs scalar \(scalar)")
+            }
+        }
+    }
+
+    @Test func setKernelLevelClampsToTheCPU() {
+        let best = tk_cpu_best_level()
+        #expect(tk_set_kernel_level(KernelLevel.avx512 + 5) == best)
+        #expect(tk_kernel_level() == best)
+        #expect(tk_set_kernel_level(KernelLevel.scalar) == KernelLevel.scalar)
+        #expect(tk_kernel_level() == KernelLevel.scalar)
+        #expect(tk_set_kernel_level(KernelLevel.auto) == best)
+    }
+
+    struct MatmulCase: CustomStringConvertible, Sendable {
+        let type: QuantType, rows: Int, nIn: Int
+        var description: String { "\(type) \(rows)x\(nIn)" }
+    }
+    static let matmulCases: [MatmulCase] = QuantType.weightTypes.flatMap { type in
+        type.isKQuant ? [MatmulCase(type: type, rows: 37, nIn: 512)]
+                      : [MatmulCase(type: type, rows: 37, nIn: 96), MatmulCase(type: type, rows: 19, nIn: 896)]
+    }
+
+    @Test(arguments: matmulCases)
+    func matmulMatchesFloatReference(c: MatmulCase) throws {
+        var rng = SeededGenerator(seed: 5)
+        let wFloats = randomFloats(c.rows * c.nIn, using: &rng)
+        var wq: [UInt8] = []
+        for r in 0..<c.rows { wq += try #require(quantize(Array(wFloats[r * c.nIn..<(r + 1) * c.nIn]), to: c.type)) }
+        let w = dequantize(wq, type: c.type, count: c.rows * c.nIn)
+        let maxTokens = 17
+        let x = randomFloats(maxTokens * c.nIn, scale: 2, using: &rng)
+        let pool = try #require(tk_pool_create(2))
+        defer { tk_pool_destroy(pool) }
+
+        for tokens in [1, 3, 17] {
+            var reference = [Float](repeating: 0, count: tokens * c.rows)
+            var bound = [Float](repeating: 0, count: tokens * c.rows)
+            for t in 0..<tokens {
+                let xt = x[t * c.nIn..<(t + 1) * c.nIn]
+                let xmax = xt.map(abs).max() ?? 0
+                for r in 0..<c.rows {
+                    let wr = w[r * c.nIn..<(r + 1) * c.nIn]
+                    reference[t * c.rows + r] = zip(wr, xt).reduce(0) { $0 + $1.0 * $1.1 }
+                    bound[t * c.rows + r] = Self.matmulVsFloatLimit * wr.reduce(0) { $0 + abs($1) } * xmax
+                }
+            }
+            var scalarResult: [Float] = []
+            for level in KernelLevel.available {
+                for threadPool in [nil, pool] as [OpaquePointer?] {
+                    let y = KernelLevel.with(level) {
+                        matmul(pool: threadPool, c.type, weights: wq, rows: c.rows, nIn: c.nIn, x: Array(x[0..<tokens * c.nIn]), tokens: tokens)
+                    }
+                    let label = "\(c) tokens=\(tokens) \(KernelLevel.name(level)) threads=\(threadPool == nil ? 1 : 2)"
+                    let worst = (0..<y.count).first { !(abs(y[$0] - reference[$0]) <= bound[$0]) }
+                    #expect(worst == nil, "\(label): y[\(worst ?? 0)] = \(y[worst ?? 0]) vs \(reference[worst ?? 0])")
+                    if scalarResult.isEmpty { scalarResult = y; continue }
+                    let drift = (0..<y.count).first { abs(y[$0] - scalarResult[$0]) > 1e-4 * (bound[$0] / Self.matmulVsFloatLimit) }
+                    #expect(drift == nil, "\(label) differs from scalar at \(drift ?? 0)")
+                }
+            }
+        }
+    }
+
+    @Test func matmulScratchSizes() {
+        #expect(tk_matmul_scratch_bytes(QuantType.f32.id, 896, 4) == 0, "float weights read x directly")
+        #expect(tk_matmul_scratch_bytes(QuantType.q5_0.id, 896, 1) >= 896 + 28 * 4)
+        #expect(tk_matmul_scratch_bytes(QuantType.q4_K.id, 512, 3) >= 3 * 2 * 292)
+        #expect(tk_matmul_scratch_bytes(QuantType.q4_K.id, 896, 1) == 0, "896 is not a multiple of 256")
+    }
+}
