@@ -12,6 +12,7 @@ public struct TakumiCommand: ParsableCommand {
         """,
         version: TakumiVersion.string,
         subcommands: [
+            EditCommand.self, UndoCommand.self,
         ]
     )
 

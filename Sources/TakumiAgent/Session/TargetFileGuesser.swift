@@ -80,7 +80,7 @@ public struct TargetFileGuesser: Sendable {
     }
 
     /// Test files whose name contains a target's stem (`calc.py` → `tests/test_calc.py`).
-    func relatedTests(for targets: [String], in files: [String]) -> [String] {
+    public func relatedTests(for targets: [String], in files: [String]) -> [String] {
         let stems = targets.map { (($0 as NSString).lastPathComponent as NSString).deletingPathExtension.lowercased() }
         return files.filter { path in
             TargetFileGuesser.isTestFile(path) && !targets.contains(path)
