@@ -79,13 +79,17 @@ public struct TargetFileGuesser: Sendable {
         return Guess(targets: [], relatedTests: [], reason: "no file matched; name the files to edit")
     }
 
-    /// Test files whose name contains a target's stem (`calc.py` → `tests/test_calc.py`).
+    /// Test files whose name contains a target's stem (`calc.py` → `tests/test_calc.py`);
+    /// when none does but the repository has only one or two test files, those.
     public func relatedTests(for targets: [String], in files: [String]) -> [String] {
         let stems = targets.map { (($0 as NSString).lastPathComponent as NSString).deletingPathExtension.lowercased() }
-        return files.filter { path in
-            TargetFileGuesser.isTestFile(path) && !targets.contains(path)
-                && stems.contains { stem in (path as NSString).lastPathComponent.lowercased().contains(stem) }
-        }.prefix(2).map { $0 }
+        let tests = files.filter { TargetFileGuesser.isTestFile($0) && !targets.contains($0)
+            && TargetFileGuesser.sourceExtensions.contains(($0 as NSString).pathExtension.lowercased()) }
+        let named = tests.filter { path in
+            stems.contains { stem in (path as NSString).lastPathComponent.lowercased().contains(stem) }
+        }
+        if !named.isEmpty { return Array(named.prefix(2)) }
+        return tests.count <= 2 && !targets.isEmpty ? tests : []
     }
 
     /// Code-like words: snake_case, camelCase, dotted names, or words followed by "()".
