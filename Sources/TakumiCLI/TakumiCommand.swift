@@ -13,6 +13,7 @@ public struct TakumiCommand: ParsableCommand {
         version: TakumiVersion.string,
         subcommands: [
             EditCommand.self, UndoCommand.self,
+            GenerateCommand.self, TokenizeCommand.self, BenchCommand.self,
         ]
     )
 

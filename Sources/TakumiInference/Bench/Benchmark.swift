@@ -44,25 +44,15 @@ public struct Benchmark {
         let prefillProfile = session.profile
         session.resetProfile()
 
-        var next = Self.argmax(session.lastLogits)
+        var next = Sampler.argmax(session.lastLogits)
         let t1 = monotonicSeconds()
         for _ in 0..<generateTokens {
             try session.evaluate([next])
-            next = Self.argmax(session.lastLogits)
+            next = Sampler.argmax(session.lastLogits)
         }
         let decode = monotonicSeconds() - t1
         return Result(promptTokens: prompt.count, generatedTokens: generateTokens, threads: threads,
                       prefillSeconds: prefill, decodeSeconds: decode,
                       prefillProfile: prefillProfile, decodeProfile: session.profile)
-    }
-
-    static func argmax(_ logits: UnsafeBufferPointer<Float>) -> Int32 {
-        var best = 0
-        var bestValue = -Float.infinity
-        for i in 0..<logits.count where logits[i] > bestValue {
-            bestValue = logits[i]
-            best = i
-        }
-        return Int32(best)
     }
 }

@@ -63,10 +63,16 @@ public final class InferenceSession {
         UnsafeBufferPointer(start: buffers.logits, count: vocabularySize)
     }
 
+    /// The same logits, writable (samplers apply penalties in place; the next evaluation
+    /// overwrites them anyway).
+    public var mutableLastLogits: UnsafeMutableBufferPointer<Float> {
+        UnsafeMutableBufferPointer(start: buffers.logits, count: vocabularySize)
+    }
+
     /// Appends `newTokens` to the cache and computes the logits of the last one
     /// (read them with `lastLogits`). Throws, changing nothing, when a token id is invalid or
     /// the cache would overflow. `progress(done, total)` is called after each chunk.
-    public func evaluate(_ newTokens: [Int32], progress: ((Int, Int) -> Void)? = nil) throws {
+    public func evaluate(_ newTokens: [Int32], progress: (Int, Int) -> Void = { _, _ in }) throws {
         try validate(newTokens)
         var done = 0
         while done < newTokens.count {
@@ -74,7 +80,7 @@ public final class InferenceSession {
             let isLast = done + n == newTokens.count
             runChunk(newTokens, from: done, count: n, logits: isLast ? buffers.logits : nil, logitRows: isLast ? 1 : 0)
             done += n
-            progress?(done, newTokens.count)
+            progress(done, newTokens.count)
         }
     }
 

@@ -1,0 +1,79 @@
+import Foundation
+import TakumiAgent
+import TakumiInference
+
+/// The agent's `TextGenerator` on top of the in-process engine: formats the prompt with the
+/// model's chat template (or FIM markers), generates with the engine's `Generator`, and
+/// reports text as it comes. Keeps the KV cache between requests, so a request sharing a
+/// prefix with the previous one (same system prompt and files) only prefills the new part.
+public final class EngineTextGenerator: TextGenerator {
+    public let generator: Generator
+    public let template: ChatTemplate
+    public let modelDescription: String
+
+    public init(generator: Generator, template: ChatTemplate, description: String) {
+        self.generator = generator
+        self.template = template
+        modelDescription = description
+    }
+
+    /// Loads the model file at `path`.
+    public convenience init(path: String, contextLength: Int = 8192,
+                            threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
+        let file = try GGUFFile(path: path)
+        let model = try Model(file: file)
+        let generator = try Generator(model: model, tokenizer: Tokenizer(gguf: file),
+                                      contextLength: contextLength, threads: threads)
+        let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        // A model whose template is not ChatML still serves raw and FIM prompts.
+        let template = (try? ChatTemplate(gguf: file)) ?? ChatTemplate(family: .chatML, defaultSystemPrompt: nil)
+        self.init(generator: generator, template: template, description: name)
+    }
+
+    public func countTokens(_ text: String) -> Int {
+        generator.tokenizer.encode(text, parseSpecial: false).count
+    }
+
+    /// The prompt text for `input` (special tokens written as text, recognized when encoding).
+    public func promptText(_ input: PromptInput) -> String {
+        switch input {
+        case let .chat(messages):
+            return template.render(messages.map { m in
+                ChatTemplate.Message(role: ChatTemplate.Message.Role(rawValue: m.role.rawValue) ?? .user, content: m.content)
+            })
+        case let .fillInMiddle(prefix, suffix, path, contextFiles):
+            return ChatTemplate.fillInMiddle(prefix: prefix, suffix: suffix, path: path,
+                                             contextFiles: contextFiles.map { (path: $0.0, content: $0.1) })
+        case let .raw(text):
+            return text
+        }
+    }
+
+    public func generate(_ request: GenerationRequest,
+                         onEvent: (GenerationEvent) -> GenerationControl) throws -> GenerationResult {
+        let tokens = generator.tokenizer.encode(promptText(request.prompt), parseSpecial: true)
+        let s = request.sampling
+        var sampler = Sampler(settings: SamplerSettings(
+            temperature: Float(s.temperature), topK: s.topK, topP: Float(s.topP), minP: Float(s.minP),
+            repetitionPenalty: Float(s.repetitionPenalty), seed: s.seed))
+        let options = Generator.Options(maxTokens: request.maxTokens, stopStrings: request.stopStrings,
+                                        stopTokens: template.stopTokenIds(in: generator.tokenizer))
+        var cancelled = false
+        let out = try generator.generate(
+            promptTokens: tokens, options: options, sampler: &sampler,
+            onPrefill: { done, total in
+                if !cancelled, onEvent(.prefill(done: done, total: total)) == .stop { cancelled = true }
+            },
+            onText: { piece in !cancelled && onEvent(.text(piece)) == .continue })
+        let finish: GenerationResult.FinishReason
+        switch out.finishReason {
+        case .endOfTurn: finish = .endOfTurn
+        case .maxTokens: finish = .maxTokens
+        case .stopString: finish = .stopString
+        case .cancelled: finish = .cancelled
+        }
+        return GenerationResult(text: out.text, promptTokens: out.promptTokens, generatedTokens: out.tokens.count,
+                                finishReason: cancelled ? .cancelled : finish,
+                                prefillSeconds: out.prefillSeconds, decodeSeconds: out.decodeSeconds)
+    }
+}
