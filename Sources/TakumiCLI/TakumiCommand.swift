@@ -14,6 +14,7 @@ public struct TakumiCommand: ParsableCommand {
         subcommands: [
             EditCommand.self, UndoCommand.self,
             GenerateCommand.self, TokenizeCommand.self, BenchCommand.self,
+            ContextCommand.self,
         ]
     )
 
