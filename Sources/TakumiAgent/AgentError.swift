@@ -19,6 +19,7 @@ public enum AgentError: Error, Equatable, CustomStringConvertible {
     case searchAmbiguous(path: String, search: String, lines: [Int])
     case fileNotFound(path: String)
     case fileAlreadyExists(path: String)
+    case fileNotEditable(path: String, editable: [String])
     case unsupportedEncoding(path: String, reason: String)
 
     // Test gate and apply
@@ -62,6 +63,8 @@ public enum AgentError: Error, Equatable, CustomStringConvertible {
             return "file \(path) does not exist"
         case let .fileAlreadyExists(path):
             return "file \(path) already exists (an empty SEARCH creates new files only)"
+        case let .fileNotEditable(path, editable):
+            return "\(path) was shown for reference only or not shown at all; change only \(editable.joined(separator: ", ")) (or create new files)"
         case let .unsupportedEncoding(path, reason):
             return "cannot edit \(path): \(reason)"
         case let .testCommandNotDetected(root):

@@ -109,7 +109,8 @@ import TakumiGit
     @Test func malformedAnswerIsFedBackWithRealLinesAndNeverPartiallyApplied() throws {
         let repo = try GitRepoFixture(files: ["calc.py": Self.buggy, "other.py": "X = 1\n"])
         let before = try repo.snapshot()
-        let partial = "other.py\n<<<<<<< SEARCH\nX = 1\n=======\nX = 2\n>>>>>>> REPLACE\ncalc.py\n<<<<<<< SEARCH\n  return a-b\n=======\n  return a+b\n>>>>>>> REPLACE\n"
+        // The first block matches; the second does not: nothing at all may be written.
+        let partial = "calc.py\n<<<<<<< SEARCH\ndef add(a, b):\n=======\ndef add(a, b):  # fixed\n>>>>>>> REPLACE\ncalc.py\n<<<<<<< SEARCH\n  return a-b\n=======\n  return a+b\n>>>>>>> REPLACE\n"
         let generator = ScriptedGenerator([partial, "calc.py\n<<<<<<< SEARCH\n    return a - b\n"])
         let report = try session(repo, generator, attempts: 2).run()
         #expect(!report.applied)
@@ -191,5 +192,30 @@ import TakumiGit
         #expect(!EditSession.judgeAgainstBaseline(candidate: report(["test_c"]), baseline: baseline))
         #expect(!EditSession.judgeAgainstBaseline(candidate: report(nil), baseline: baseline))
         #expect(!EditSession.judgeAgainstBaseline(candidate: report(["test_b"]), baseline: report([], passed: true)))
+    }
+}
+
+@Suite(.serialized) struct EditSessionScopeTests {
+    @Test func referenceFilesAndUnseenFilesAreNotEditableButNewFilesAre() throws {
+        let repo = try GitRepoFixture(files: ["calc.py": EditSessionTests.buggy, "test_calc.py": "assert True\n", "other.py": "X = 1\n"])
+        let before = try repo.snapshot()
+        let cheat = "test_calc.py\n```python\n# tests removed\n```\n"
+        let unseen = "other.py\n```python\nX = 2\n```\n"
+        let good = "calc.py\n```python\ndef add(a, b):\n    return a + b\n```\n\nnotes/NEW.md\n```\nnew file\n```\n"
+        var options = EditOptions(instruction: "Fix add", targetPaths: ["calc.py"])
+        options.context = [PromptFile(path: "test_calc.py", text: "assert True\n")]
+        options.format = .wholeFile
+        options.testCommand = nil
+        let generator = ScriptedGenerator([cheat, unseen, good])
+        let report = try EditSession(repository: try repo.open(), generator: generator,
+                                     prompts: EditPromptBuilder(library: PromptLibrary(directories: [TestPaths.prompts])),
+                                     options: options).run()
+        #expect(report.attempts.map { $0.error?.contains("reference only") == true } == [true, true, false])
+        #expect(report.applied)
+        #expect(report.files == ["calc.py", "notes/NEW.md"])
+        var expected = before.files
+        expected["calc.py"] = Data(EditSessionTests.fixed.utf8)
+        expected["notes/NEW.md"] = Data("new file\n".utf8)
+        #expect(snapshotTree(repo.path) == expected)
     }
 }

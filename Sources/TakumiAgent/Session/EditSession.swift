@@ -80,7 +80,9 @@ public final class EditSession {
 
             let changes: [EditedFile]
             do {
-                changes = try EditApplier(root: root).apply(try parser.parse(result.text))
+                let operations = try parser.parse(result.text)
+                try checkEditable(operations, targets: targets, root: root)
+                changes = try EditApplier(root: root).apply(operations)
                 if changes.isEmpty { throw AgentError.malformedAnswer(line: 1, reason: "the answer leaves every file unchanged") }
             } catch let error as AgentError {
                 attempt.error = error.description
@@ -142,6 +144,20 @@ public final class EditSession {
               let before = baseline.failingTests.map(Set.init), let after = candidate.failingTests.map(Set.init),
               !before.isEmpty else { return false }
         return after.isSubset(of: before) && after.count < before.count
+    }
+
+    /// The model may change the files it was asked to change and create new ones; existing
+    /// files it saw only for reference (tests!) or never saw are refused.
+    private func checkEditable(_ operations: [EditOperation], targets: [PromptFile], root: String) throws {
+        let editable = Set(targets.map(\.path))
+        for op in operations {
+            let path = try RepositoryPath.validate(op.path, root: root)
+            if editable.contains(path) { continue }
+            let exists = FileManager.default.fileExists(atPath: (root as NSString).appendingPathComponent(path))
+            if exists || { if case .delete = op { return true } else { return false } }() {
+                throw AgentError.fileNotEditable(path: path, editable: targets.map(\.path))
+            }
+        }
     }
 
     private func readTargets(root: String) throws -> [PromptFile] {
