@@ -27,6 +27,9 @@ public struct EditPromptBuilder: Sendable {
             "files": files.map(EditPromptBuilder.fileValues),
             "context": context.map(EditPromptBuilder.fileValues),
             "hasContext": !context.isEmpty,
+            // The format example names the first real file (a made-up example file gets copied
+            // verbatim by small models).
+            "example": files.first.map { ["path": $0.path, "language": EditPromptBuilder.language(for: $0.path)] } ?? [:],
             "japanese": japanese,
         ])
         return [.system(trimmed(system)), .user(trimmed(user))]
