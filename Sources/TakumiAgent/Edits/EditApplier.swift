@@ -88,7 +88,7 @@ public struct EditApplier: Sendable {
         case let .wholeFile(_, lines, _):
             switch state {
             case .present(var file, let original):
-                file.replaceAll(with: lines)
+                file.replaceAll(with: FragmentMerger.merge(answer: lines, into: file.lines) ?? lines)
                 return .present(file, original: original)
             case .created, .absent, .deleted:
                 let file = TextFile(newText: lines.map { $0 + "\n" }.joined())

@@ -66,11 +66,14 @@ public final class EditSession {
         for number in 1...max(1, options.attempts) {
             try checkCancelled()
             onProgress("attempt \(number)/\(options.attempts): asking \(generator.modelDescription) (\(format.rawValue))")
-            var result = try generate(messages, format: format, targets: targets, temperature: options.temperature, seed: 0)
+            // The first candidate is the configured (default greedy) one; retries sample, so
+            // that a small model does not repeat the same mistake with the feedback in view.
+            let temperature = number == 1 ? options.temperature : max(options.temperature, 0.5)
+            var result = try generate(messages, format: format, targets: targets, temperature: temperature, seed: UInt64(number))
             if previousAnswers.contains(result.text) {
                 // The same answer again would fail again: sample a different candidate.
                 onProgress("attempt \(number): same answer as before, sampling another")
-                result = try generate(messages, format: format, targets: targets, temperature: max(0.7, options.temperature), seed: UInt64(number))
+                result = try generate(messages, format: format, targets: targets, temperature: max(0.8, options.temperature), seed: UInt64(100 + number))
             }
             previousAnswers.insert(result.text)
             var attempt = EditAttempt(answer: result.text, diff: "", error: nil, test: nil, accepted: false,
