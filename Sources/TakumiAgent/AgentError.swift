@@ -19,6 +19,7 @@ public enum AgentError: Error, Equatable, CustomStringConvertible {
     case searchAmbiguous(path: String, search: String, lines: [Int])
     case fileNotFound(path: String)
     case fileAlreadyExists(path: String)
+    case fileNotEditable(path: String, editable: [String])
     case unsupportedEncoding(path: String, reason: String)
 
     // Test gate and apply
@@ -28,10 +29,13 @@ public enum AgentError: Error, Equatable, CustomStringConvertible {
     case fileChangedSinceRead(path: String)
     case writeFailed(path: String, reason: String)
     case undoUnavailable(reason: String)
+    case cancelled
 
     /// The case name ("searchNotFound", ...), for `--json` output and tests.
     public var kind: String {
-        guard let label = Mirror(reflecting: self).children.first?.label else { return "noEditsInAnswer" }
+        guard let label = Mirror(reflecting: self).children.first?.label else {
+            return self == .cancelled ? "cancelled" : "noEditsInAnswer"
+        }
         return label
     }
 
@@ -59,6 +63,8 @@ public enum AgentError: Error, Equatable, CustomStringConvertible {
             return "file \(path) does not exist"
         case let .fileAlreadyExists(path):
             return "file \(path) already exists (an empty SEARCH creates new files only)"
+        case let .fileNotEditable(path, editable):
+            return "\(path) was shown for reference only or not shown at all; change only \(editable.joined(separator: ", ")) (or create new files)"
         case let .unsupportedEncoding(path, reason):
             return "cannot edit \(path): \(reason)"
         case let .testCommandNotDetected(root):
@@ -71,6 +77,8 @@ public enum AgentError: Error, Equatable, CustomStringConvertible {
             return "\(path) changed since takumi read it; nothing was written"
         case let .writeFailed(path, reason):
             return "cannot write \(path): \(reason)"
+        case .cancelled:
+            return "interrupted; nothing was changed"
         case let .undoUnavailable(reason):
             return "nothing to undo: \(reason)"
         }

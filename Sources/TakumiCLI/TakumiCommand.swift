@@ -12,6 +12,7 @@ public struct TakumiCommand: ParsableCommand {
         """,
         version: TakumiVersion.string,
         subcommands: [
+            EditCommand.self, UndoCommand.self,
             GenerateCommand.self, TokenizeCommand.self, BenchCommand.self,
             ContextCommand.self,
             HooksCommand.self, CommitMessageCommand.self, ReviewCommand.self, FilterCommand.self, CompleteCommand.self,

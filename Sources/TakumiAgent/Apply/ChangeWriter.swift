@@ -1,6 +1,6 @@
 import Foundation
 
-/// Writes `FileChange`s into a directory tree, safely:
+/// Writes `EditedFile`s into a directory tree, safely:
 /// - every target is checked first: its current bytes must still be `before` (absent when
 ///   `before` is nil), else nothing is written (`fileChangedSinceRead`);
 /// - each file is written to a temporary file in the same directory, given the original's
@@ -11,13 +11,13 @@ public struct ChangeWriter: Sendable {
 
     public init(root: String) { self.root = root }
 
-    public func write(_ changes: [FileChange]) throws {
+    public func write(_ changes: [EditedFile]) throws {
         let fm = FileManager.default
         for change in changes {
             let current = fm.contents(atPath: fullPath(change.path))
             if current != change.before { throw AgentError.fileChangedSinceRead(path: change.path) }
         }
-        var done: [FileChange] = []
+        var done: [EditedFile] = []
         do {
             for change in changes {
                 try writeOne(path: change.path, data: change.after)

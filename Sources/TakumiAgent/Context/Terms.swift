@@ -99,10 +99,21 @@ enum Terms {
         for word in identifierWords(text) {
             for term in [word.lowercased()] + parts(of: word).map({ $0.lowercased() }) {
                 if term.count < 2 || stopwords.contains(term) || term.allSatisfy(\.isNumber) { continue }
-                if seen.insert(term).inserted { result.append(term) }
+                // Plurals in prose ("tokens") should find singular identifiers ("token").
+                for variant in [term] + singulars(of: term) where seen.insert(variant).inserted {
+                    result.append(variant)
+                }
             }
         }
         return result
+    }
+
+    /// Singular forms of an English plural ("entries" → "entry", "boxes" → "boxe", "box").
+    static func singulars(of term: String) -> [String] {
+        guard term.count > 3, term.last == "s", !term.hasSuffix("ss"), term.allSatisfy(\.isLetter) else { return [] }
+        if term.hasSuffix("ies"), term.count > 4 { return [String(term.dropLast(3)) + "y"] }
+        if term.hasSuffix("es"), term.count > 4 { return [String(term.dropLast(1)), String(term.dropLast(2))] }
+        return [String(term.dropLast())]
     }
 
     /// Identifier-like words of `text` in their original case (`parse_config`, `HTTPServer`).

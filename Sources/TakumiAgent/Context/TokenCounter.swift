@@ -16,7 +16,8 @@ public struct GeneratorTokenCounter: TokenCounter {
 
 /// A fast estimate of BPE token counts for source code (Qwen2.5-style vocabularies):
 /// a run of letters/digits costs one token per ~4 characters, each punctuation character
-/// one token, a run of spaces (indentation) one token, each non-ASCII scalar one token.
+/// one token, a single space nothing (BPE merges it into the next word), a longer run of
+/// spaces (indentation) one token, each non-ASCII scalar one token.
 /// It errs on the high side for code so a budget filled with it is not overrun much.
 public struct EstimatingTokenCounter: TokenCounter {
     public init() {}
@@ -24,13 +25,14 @@ public struct EstimatingTokenCounter: TokenCounter {
     public func countTokens(_ text: String) -> Int {
         var tokens = 0
         var wordLength = 0
-        var inSpaces = false
+        var spaces = 0
         for byte in text.utf8 {
             let isWord = (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A)
                 || (byte >= 0x61 && byte <= 0x7A) || byte == 0x5F
             if isWord {
                 wordLength += 1
-                inSpaces = false
+                if spaces > 1 { tokens += 1 }
+                spaces = 0
                 continue
             }
             if wordLength > 0 {
@@ -38,15 +40,17 @@ public struct EstimatingTokenCounter: TokenCounter {
                 wordLength = 0
             }
             if byte == 0x20 || byte == 0x09 {
-                if !inSpaces { tokens += 1; inSpaces = true }
+                spaces += 1
                 continue
             }
-            inSpaces = false
+            if spaces > 1 { tokens += 1 }
+            spaces = 0
             // Count a non-ASCII scalar once (at its lead byte), skip continuation bytes.
             if byte & 0xC0 == 0x80 { continue }
             tokens += 1
         }
         if wordLength > 0 { tokens += (wordLength + 3) / 4 }
+        if spaces > 1 { tokens += 1 }
         return tokens
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// One file's change: exact bytes before and after (nil = absent).
-public struct FileChange: Equatable, Sendable {
+public struct EditedFile: Equatable, Sendable {
     public enum Kind: String, Equatable, Sendable, Codable { case modified, created, deleted }
     public var path: String
     public var kind: Kind
@@ -13,7 +13,7 @@ public struct FileChange: Equatable, Sendable {
 }
 
 /// Matches parsed edits against the files under `root` and computes the resulting contents.
-/// Nothing is written: the result is a list of `FileChange`s. Any failing operation fails the
+/// Nothing is written: the result is a list of `EditedFile`s. Any failing operation fails the
 /// whole answer (no partial application).
 public struct EditApplier: Sendable {
     public var root: String
@@ -27,7 +27,7 @@ public struct EditApplier: Sendable {
         case deleted(original: Data)
     }
 
-    public func apply(_ operations: [EditOperation]) throws -> [FileChange] {
+    public func apply(_ operations: [EditOperation]) throws -> [EditedFile] {
         var states: [String: FileState] = [:]
         var order: [String] = []
 
@@ -41,7 +41,7 @@ public struct EditApplier: Sendable {
             states[path] = try applyOne(op, path: path, state: state)
         }
 
-        var changes: [FileChange] = []
+        var changes: [EditedFile] = []
         for path in order {
             guard let state = states[path] else { continue }
             switch state {
@@ -51,14 +51,14 @@ public struct EditApplier: Sendable {
                 let after = try file.encoded(path: path)
                 guard after != original else { continue }
                 let beforeText = try TextFile(data: original, path: path).text
-                changes.append(FileChange(path: path, kind: .modified, before: original, after: after,
+                changes.append(EditedFile(path: path, kind: .modified, before: original, after: after,
                                           beforeText: beforeText, afterText: file.text))
             case let .created(file):
-                changes.append(FileChange(path: path, kind: .created, before: nil, after: try file.encoded(path: path),
+                changes.append(EditedFile(path: path, kind: .created, before: nil, after: try file.encoded(path: path),
                                           beforeText: "", afterText: file.text))
             case let .deleted(original):
                 let beforeText = (try? TextFile(data: original, path: path).text) ?? ""
-                changes.append(FileChange(path: path, kind: .deleted, before: original, after: nil,
+                changes.append(EditedFile(path: path, kind: .deleted, before: original, after: nil,
                                           beforeText: beforeText, afterText: ""))
             }
         }
@@ -88,7 +88,7 @@ public struct EditApplier: Sendable {
         case let .wholeFile(_, lines, _):
             switch state {
             case .present(var file, let original):
-                file.replaceAll(with: lines)
+                file.replaceAll(with: FragmentMerger.merge(answer: lines, into: file.lines) ?? lines)
                 return .present(file, original: original)
             case .created, .absent, .deleted:
                 let file = TextFile(newText: lines.map { $0 + "\n" }.joined())

@@ -1,0 +1,3 @@
+module example.com/gotool
+
+go 1.21
