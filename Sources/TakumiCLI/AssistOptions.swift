@@ -16,27 +16,26 @@ struct AssistOptions: ParsableArguments {
         "Give up after this many seconds (model loading included).", valueName: "SECONDS"))
     var timeLimit: Double?
 
-    /// The model spec in effect: `--model`, else `TAKUMI_MODEL`, else nil (the default model).
-    func modelSpec(environment: [String: String]) -> String? {
-        if let model = modelOptions.model, !model.isEmpty { return model }
-        if let env = environment["TAKUMI_MODEL"], !env.isEmpty { return env }
-        return nil
+    /// Settings from config files and environment with these flags laid over them.
+    func settings(repositoryRoot: String?, environment: [String: String]) throws -> AssistSettings {
+        var flags = AssistSettings()
+        flags.model = modelOptions.model.flatMap { $0.isEmpty ? nil : $0 }
+        flags.prompts = prompts
+        return flags.over(try AssistSettings.load(repositoryRoot: repositoryRoot, environment: environment))
     }
 
-    /// The time limit: `--time-limit`, else `environmentKey`, else `fallback` (nil: none).
-    func effectiveTimeLimit(environment: [String: String], environmentKey: String, fallback: Double?) -> Double? {
-        if let timeLimit { return timeLimit > 0 ? timeLimit : nil }
-        if let text = environment[environmentKey], let value = Double(text) { return value > 0 ? value : nil }
-        return fallback
+    /// `--time-limit`, else `configured` (nil: none); 0 or less means none.
+    func timeLimit(orElse configured: Double?) -> Double? {
+        guard let timeLimit else { return configured }
+        return timeLimit > 0 ? timeLimit : nil
     }
 
-    func promptLibrary(repositoryRoot: String?, environment: [String: String]) -> PromptLibrary {
-        PromptLibrary(explicitDirectory: prompts, environment: environment, repositoryRoot: repositoryRoot)
+    func promptLibrary(_ settings: AssistSettings, repositoryRoot: String?, environment: [String: String]) -> PromptLibrary {
+        PromptLibrary(explicitDirectory: settings.prompts, environment: environment, repositoryRoot: repositoryRoot)
     }
 
-    func makeGenerator(environment: [String: String]) throws -> TextGenerator {
-        try ModelConnection.makeGenerator(spec: modelSpec(environment: environment), modelOptions: modelOptions,
-                                          environment: environment)
+    func makeGenerator(_ settings: AssistSettings, environment: [String: String]) throws -> TextGenerator {
+        try ModelConnection.makeGenerator(spec: settings.model, modelOptions: modelOptions, environment: environment)
     }
 }
 

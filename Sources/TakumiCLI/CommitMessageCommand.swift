@@ -12,7 +12,7 @@ struct CommitMessageCommand: ParsableCommand {
     )
 
     @Flag(name: .long, help: "Describe the staged change (the default and only source).") var staged = false
-    @Option(name: .long, help: "Language: ja or en (default: TAKUMI_LANG, else the repository's recent history).")
+    @Option(name: .long, help: "Language: ja or en (default: TAKUMI_LANG or config lang, else the recent history's).")
     var lang: MessageLanguage?
     @Option(name: .long, help: "A hint about the change for the model (its language also sets the message's).")
     var hint: String?
@@ -38,13 +38,13 @@ struct CommitMessageCommand: ParsableCommand {
             guard !diff.isEmpty else { throw IntegrationError.nothingStaged }
             let history = try git.recentCommitMessages(count: 20)
             let repositorySeconds = seconds()
-            let generator = try assist.makeGenerator(environment: environment)
+            let settings = try assist.settings(repositoryRoot: git.rootPath, environment: environment)
+            let generator = try assist.makeGenerator(settings, environment: environment)
             let loadSeconds = seconds() - repositorySeconds
-            let library = assist.promptLibrary(repositoryRoot: git.rootPath, environment: environment)
+            let library = assist.promptLibrary(settings, repositoryRoot: git.rootPath, environment: environment)
             let writer = CommitMessageWriter(generator: generator, render: library.render)
-            let language = lang ?? environment["TAKUMI_LANG"].flatMap(MessageLanguage.init(rawValue:))
-            let deadline = assist.effectiveTimeLimit(environment: environment, environmentKey: "TAKUMI_TIME_LIMIT", fallback: nil)
-                .map { GenerationDeadline(seconds: $0) }
+            let language = lang ?? settings.language
+            let deadline = assist.timeLimit(orElse: nil).map { GenerationDeadline(seconds: $0) }
             if jsonl {
                 events.emit("context", ["files": ParsedDiff.parse(diff).files.map(\.path), "history": history.count,
                                         "model": generator.modelDescription])

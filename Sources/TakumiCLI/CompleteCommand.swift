@@ -28,13 +28,14 @@ struct CompleteCommand: ParsableCommand {
             guard let buffer = String(data: input, encoding: .utf8) else {
                 throw IntegrationError.fileNotReadable(path: "<stdin>", reason: "the buffer is not UTF-8 text")
             }
-            let generator = try assist.makeGenerator(environment: environment)
+            let root = (try? ChangeSource.openFromEnvironment())?.rootPath
+            let settings = try assist.settings(repositoryRoot: root, environment: environment)
+            let generator = try assist.makeGenerator(settings, environment: environment)
             var completer = FillInMiddleCompleter(generator: generator)
             completer.maxTokens = maxTokens
             let text = try completer.complete(
                 buffer: buffer, byteOffset: offset, path: file, contextFiles: repositoryContext(),
-                deadline: assist.effectiveTimeLimit(environment: environment, environmentKey: "TAKUMI_COMPLETE_TIME_LIMIT",
-                                                    fallback: 30).map { GenerationDeadline(seconds: $0) })
+                deadline: assist.timeLimit(orElse: 30).map { GenerationDeadline(seconds: $0) })
             if json {
                 try console.json(["text": text, "model": generator.modelDescription])
             } else {

@@ -14,9 +14,6 @@ struct FilterCommand: ParsableCommand {
         discussion: "On failure the input comes back unchanged and the exit status is 1. The final newline is kept or dropped as in the input."
     )
 
-    /// Default time limit for an editor filter, in seconds (TAKUMI_FILTER_TIME_LIMIT).
-    static let defaultTimeLimit: Double = 120
-
     @Argument(help: "What to do with the selection, e.g. \"add error handling\".") var instruction: String
     @Option(name: .long, help: ArgumentHelp("The file the selection comes from (read for context).", valueName: "PATH"))
     var file: String?
@@ -34,8 +31,10 @@ struct FilterCommand: ParsableCommand {
         let input = FileHandle.standardInput.readDataToEndOfFile()
         let output = FilterOutput(input: input, json: json)
         let showDiagnostics = verbose || console.stderrIsTTY
-        let limit = assist.effectiveTimeLimit(environment: environment, environmentKey: "TAKUMI_FILTER_TIME_LIMIT",
-                                              fallback: Self.defaultTimeLimit)
+        let root = (try? ChangeSource.openFromEnvironment())?.rootPath
+        // A broken config must not cost the selection: fall back to the defaults.
+        let settings = (try? assist.settings(repositoryRoot: root, environment: environment)) ?? AssistSettings.defaults
+        let limit = assist.timeLimit(orElse: settings.filterTimeLimit)
         if let limit {
             // A hard stop when even the model load overruns: echo the input, as for any failure.
             let thread = Thread {
@@ -55,10 +54,10 @@ struct FilterCommand: ParsableCommand {
                 fileText = FileManager.default.contents(atPath: file).map { String(decoding: $0, as: UTF8.self) }
                 if fileText == nil && showDiagnostics { console.diagnostic("takumi: cannot read \(file); no context used") }
             }
-            let generator = try assist.makeGenerator(environment: environment)
-            let root = (try? ChangeSource.openFromEnvironment())?.rootPath
+            let settings = try assist.settings(repositoryRoot: root, environment: environment)
+            let generator = try assist.makeGenerator(settings, environment: environment)
             let filter = EditorFilter(generator: generator,
-                                      render: assist.promptLibrary(repositoryRoot: root, environment: environment).render)
+                                      render: assist.promptLibrary(settings, repositoryRoot: root, environment: environment).render)
             let request = FilterRequest(instruction: instruction, selection: selection, filePath: file, fileText: fileText,
                                         lines: range, language: language)
             let rewritten = try filter.rewrite(request, deadline: limit.map { GenerationDeadline(seconds: $0) })

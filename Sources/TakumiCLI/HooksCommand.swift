@@ -127,9 +127,6 @@ struct HooksRunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run", abstract: "Run a hook (called by the installed hook scripts).", shouldDisplay: false)
 
-    /// Default time limit of a hook suggestion, in seconds (`--time-limit`, TAKUMI_HOOK_TIME_LIMIT).
-    static let defaultTimeLimit: Double = 10
-
     @Argument(help: "prepare-commit-msg or pre-commit") var hook: String
     @Argument(parsing: .captureForPassthrough, help: "git's hook arguments") var hookArguments: [String] = []
     @OptionGroup var assist: AssistOptions
@@ -142,54 +139,67 @@ struct HooksRunCommand: ParsableCommand {
         let environment = ProcessInfo.processInfo.environment
         let console = Console()
         let started = DispatchTime.now()
-        let limit = assist.effectiveTimeLimit(environment: environment, environmentKey: "TAKUMI_HOOK_TIME_LIMIT",
-                                              fallback: Self.defaultTimeLimit)
         guard let kind = GitHookKind(rawValue: hook) else {
             console.diagnostic("takumi: \(IntegrationError.unknownHook(name: hook)); hook skipped")
             return
         }
+        let what = kind == .prepareCommitMsg ? "no commit message suggestion" : "no review"
         let arguments = hookArguments.first == "--" ? Array(hookArguments.dropFirst()) : hookArguments
-        if let limit { HookWatchdog.start(after: limit + 3, hook: kind.rawValue) }
-        let deadline = limit.map { GenerationDeadline(seconds: $0, start: started) }
-        let language = lang ?? environment["TAKUMI_LANG"].flatMap(MessageLanguage.init(rawValue:))
+        // Until the settings are read, the built-in limit guards against a stuck start.
+        let watchdog = HookWatchdog(hook: kind.rawValue,
+                                    seconds: (assist.timeLimit ?? AssistSettings.defaults.hookTimeLimit ?? 10) + 3)
         do {
+            let git = try ChangeSource.openFromEnvironment()
+            let settings = try assist.settings(repositoryRoot: git.rootPath, environment: environment)
+            let limit = assist.timeLimit(orElse: settings.hookTimeLimit)
+            // No limit at all still gets a generous hard stop: a hook must not hang a commit.
+            watchdog.arm(seconds: (limit ?? 600) + 3)
+            let context = HookContext(git: git, settings: settings, language: lang ?? settings.language,
+                                      deadline: limit.map { GenerationDeadline(seconds: $0, start: started) },
+                                      environment: environment)
             switch kind {
             case .prepareCommitMsg:
-                try prepareCommitMessage(arguments, deadline: deadline, language: language, environment: environment)
+                try prepareCommitMessage(arguments, context)
             case .preCommit:
-                let blocking = block || environment["TAKUMI_REVIEW_BLOCK"] == "1"
-                let findings = try reviewStaged(deadline: deadline, language: language, environment: environment, console: console)
-                if blocking && findings > 0 {
-                    console.diagnostic("takumi: commit blocked by \(findings) review finding(s) (TAKUMI_REVIEW_BLOCK); commit with --no-verify to skip")
+                let findings = try reviewStaged(context, console: console)
+                if (block || settings.reviewBlocks == true) && findings > 0 {
+                    console.diagnostic("takumi: commit blocked by \(findings) review finding(s) (review.block); commit with --no-verify to skip")
                     throw ExitCode(HookScript.blockStatus)
                 }
             }
         } catch let exit as ExitCode {
             throw exit
         } catch {
-            let what = kind == .prepareCommitMsg ? "no commit message suggestion" : "no review"
             console.diagnostic("takumi: \(what): \(error)")
         }
     }
 
-    private func prepareCommitMessage(_ arguments: [String], deadline: GenerationDeadline?, language: MessageLanguage?,
-                                      environment: [String: String]) throws {
+    private struct HookContext {
+        var git: ChangeSource
+        var settings: AssistSettings
+        var language: MessageLanguage?
+        var deadline: GenerationDeadline?
+        var environment: [String: String]
+    }
+
+    private func prepareCommitMessage(_ arguments: [String], _ context: HookContext) throws {
         guard let file = arguments.first else {
             throw CommandFailure(message: "prepare-commit-msg needs the message file argument")
         }
         // The pre-commit framework passes only the file and gives the source in its environment.
-        let source = arguments.count > 1 ? arguments[1] : environment["PRE_COMMIT_COMMIT_MSG_SOURCE"]
+        let source = arguments.count > 1 ? arguments[1] : context.environment["PRE_COMMIT_COMMIT_MSG_SOURCE"]
         guard CommitMessageFile.shouldSuggest(source: source) else { return }
-        let git = try ChangeSource.openFromEnvironment()
+        let git = context.git
         let diff = try git.stagedDiff()
         // An empty commit (--allow-empty) has nothing to describe: stay silent.
         guard !diff.isEmpty else { return }
         let history = try git.recentCommitMessages(count: 20)
-        let generator = try assist.makeGenerator(environment: environment)
-        let library = assist.promptLibrary(repositoryRoot: git.rootPath, environment: environment)
+        let generator = try assist.makeGenerator(context.settings, environment: context.environment)
+        let library = assist.promptLibrary(context.settings, repositoryRoot: git.rootPath, environment: context.environment)
         var writer = CommitMessageWriter(generator: generator, render: library.render)
         writer.diffTokenBudget = 1000
-        let suggestion = try writer.write(diffText: diff, history: history, language: language, deadline: deadline)
+        let suggestion = try writer.write(diffText: diff, history: history, language: context.language,
+                                          deadline: context.deadline)
 
         guard let data = FileManager.default.contents(atPath: file) else {
             throw IntegrationError.fileNotReadable(path: file, reason: "commit message file missing")
@@ -201,33 +211,55 @@ struct HooksRunCommand: ParsableCommand {
     }
 
     /// Prints the findings on stderr (git shows hook output there) and returns their count.
-    private func reviewStaged(deadline: GenerationDeadline?, language: MessageLanguage?,
-                              environment: [String: String], console: Console) throws -> Int {
-        let git = try ChangeSource.openFromEnvironment()
+    private func reviewStaged(_ context: HookContext, console: Console) throws -> Int {
+        let git = context.git
         let diff = try git.stagedDiff()
         guard !diff.isEmpty else { return 0 }
-        let generator = try assist.makeGenerator(environment: environment)
-        let library = assist.promptLibrary(repositoryRoot: git.rootPath, environment: environment)
+        let generator = try assist.makeGenerator(context.settings, environment: context.environment)
+        let library = assist.promptLibrary(context.settings, repositoryRoot: git.rootPath, environment: context.environment)
         let writer = ReviewWriter(generator: generator, render: library.render)
         let history = try git.recentCommitMessages(count: 20)
-        let result = try writer.review(diffText: diff, language: language, history: history, deadline: deadline)
+        let result = try writer.review(diffText: diff, language: context.language, history: history, deadline: context.deadline)
         for suggestion in result.suggestions { console.diagnostic("takumi review: \(suggestion.formatted)") }
         return result.suggestions.count
     }
 }
 
-/// The hard stop behind the time limit: if takumi is still running `seconds` after the hook
-/// started (a model load that cannot be interrupted, a stuck read), it says so in one line
-/// and exits 0, so git goes on. The message file is only ever replaced by a rename, so an
-/// exit at any moment leaves it whole.
-enum HookWatchdog {
-    static func start(after seconds: Double, hook: String) {
-        let thread = Thread {
-            Thread.sleep(forTimeInterval: seconds)
-            FileHandle.standardError.write(Data("takumi: \(hook) hook gave up after \(IntegrationError.format(seconds)) s; git goes on\n".utf8))
-            Foundation.exit(0)
-        }
+/// The hard stop behind the time limit: if takumi is still running when it expires (a
+/// model load that cannot be interrupted, a stuck read), it says so in one line and exits 0,
+/// so git goes on. The message file is only ever replaced by a rename, so an exit at any
+/// moment leaves it whole. `arm` moves the expiry (once the configured limit is known).
+final class HookWatchdog: @unchecked Sendable {
+    private let hook: String
+    private let lock = NSLock()
+    private var expiry: UInt64
+
+    init(hook: String, seconds: Double) {
+        self.hook = hook
+        expiry = HookWatchdog.now() + UInt64(seconds * 1e9)
+        let thread = Thread { [self] in watch() }
         thread.start()
+    }
+
+    func arm(seconds: Double) {
+        lock.lock()
+        expiry = HookWatchdog.now() + UInt64(seconds * 1e9)
+        lock.unlock()
+    }
+
+    private static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+
+    private func watch() {
+        while true {
+            lock.lock()
+            let due = expiry
+            lock.unlock()
+            let now = HookWatchdog.now()
+            if now >= due { break }
+            Thread.sleep(forTimeInterval: min(0.1, Double(due - now) / 1e9))
+        }
+        FileHandle.standardError.write(Data("takumi: \(hook) hook gave up (time limit); git goes on\n".utf8))
+        Foundation.exit(0)
     }
 }
 

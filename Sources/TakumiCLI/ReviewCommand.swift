@@ -14,7 +14,7 @@ struct ReviewCommand: ParsableCommand {
     @Flag(name: .long, help: "Review the staged change (the default).") var staged = false
     @Option(name: .long, help: ArgumentHelp("Review a commit range instead, e.g. main..HEAD.", valueName: "A..B"))
     var range: String?
-    @Option(name: .long, help: "Language: ja or en (default: TAKUMI_LANG, else the repository's recent history).")
+    @Option(name: .long, help: "Language: ja or en (default: TAKUMI_LANG or config lang, else the recent history's).")
     var lang: MessageLanguage?
     @Flag(name: .long, help: "Exit with status 1 when there are findings.") var failOnFindings = false
     @Flag(name: .long, help: "Print one JSON document.") var json = false
@@ -37,12 +37,12 @@ struct ReviewCommand: ParsableCommand {
             guard !diff.isEmpty else {
                 throw range.map { IntegrationError.emptyDiff(description: $0) } ?? IntegrationError.nothingStaged
             }
-            let generator = try assist.makeGenerator(environment: environment)
-            let library = assist.promptLibrary(repositoryRoot: git.rootPath, environment: environment)
+            let settings = try assist.settings(repositoryRoot: git.rootPath, environment: environment)
+            let generator = try assist.makeGenerator(settings, environment: environment)
+            let library = assist.promptLibrary(settings, repositoryRoot: git.rootPath, environment: environment)
             let writer = ReviewWriter(generator: generator, render: library.render)
-            let language = lang ?? environment["TAKUMI_LANG"].flatMap(MessageLanguage.init(rawValue:))
-            let deadline = assist.effectiveTimeLimit(environment: environment, environmentKey: "TAKUMI_TIME_LIMIT", fallback: nil)
-                .map { GenerationDeadline(seconds: $0) }
+            let language = lang ?? settings.language
+            let deadline = assist.timeLimit(orElse: nil).map { GenerationDeadline(seconds: $0) }
             if jsonl {
                 events.emit("context", ["files": ParsedDiff.parse(diff).files.map(\.path), "model": generator.modelDescription])
             }

@@ -117,6 +117,39 @@ struct HookCommitTests {
         #expect(commit.seconds < 5, "took \(commit.seconds) s")
     }
 
+    @Test func repositoryConfigSetsLanguageAndTimeLimit() throws {
+        let scratch = try installedRepo()
+        try scratch.write(".takumi/config.toml", "lang = \"ja\"\n[hooks]\ntime_limit = 30\n")
+        try scratch.useScriptedModel(answer: "挨拶を更新")
+        try scratch.write("hello.txt", "こんにちは\n")
+        let commit = try scratch.gitResult(["commit", "-a"], extraEnvironment: ["GIT_EDITOR": "true"])
+        #expect(commit.status == 0, "\(commit.stderr)")
+        #expect(try scratch.lastMessage() == "挨拶を更新")
+        #expect(scratch.promptLog.contains("Write the message in Japanese."))
+
+        // A config limit shorter than the slow model: one line, the commit goes on.
+        try scratch.write(".takumi/config.toml", "[hooks]\ntime_limit = 0.5\n")
+        try scratch.useScriptedModel(answer: suggestion, delayPerWord: 1.0)
+        try scratch.write("hello.txt", "slow again\n")
+        let editor = try typingEditor(scratch.root, message: "Typed by hand")
+        let slow = try scratch.gitResult(["commit", "-a"], extraEnvironment: ["GIT_EDITOR": editor])
+        #expect(slow.status == 0)
+        #expect(try scratch.lastMessage() == "Typed by hand")
+        #expect(slow.stderr.split(separator: "\n").count == 1 && slow.stderr.contains("time limit"), "stderr: \(slow.stderr)")
+    }
+
+    @Test func brokenConfigPrintsOneLineAndTheCommitGoesOn() throws {
+        let scratch = try installedRepo()
+        try scratch.write(".takumi/config.toml", "lang = \"klingon\"\n")
+        try scratch.useScriptedModel(answer: suggestion)
+        try scratch.write("hello.txt", "config\n")
+        let editor = try typingEditor(scratch.root, message: "Typed by hand")
+        let commit = try scratch.gitResult(["commit", "-a"], extraEnvironment: ["GIT_EDITOR": editor])
+        #expect(commit.status == 0)
+        #expect(try scratch.lastMessage() == "Typed by hand")
+        #expect(commit.stderr.split(separator: "\n").count == 1 && commit.stderr.contains("lang"), "stderr: \(commit.stderr)")
+    }
+
     @Test func missingTakumiPrintsOneLineAndTheCommitGoesOn() throws {
         let scratch = try installedRepo()
         try scratch.write("hello.txt", "no takumi\n")
