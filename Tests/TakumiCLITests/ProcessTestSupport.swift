@@ -110,7 +110,10 @@ final class ScratchRepo {
 
     func takumi(_ arguments: [String], stdin: String? = nil, extraEnvironment: [String: String] = [:],
                 in directory: String? = nil) throws -> ProcessResult {
-        try run(ProcessTestSupport.takumiBinary, arguments, stdin: stdin, extraEnvironment: extraEnvironment, in: directory)
+        guard FileManager.default.isExecutableFile(atPath: ProcessTestSupport.takumiBinary) else {
+            throw ScratchError.failed("no takumi binary at \(ProcessTestSupport.takumiBinary): build it first or set TAKUMI_BIN")
+        }
+        return try run(ProcessTestSupport.takumiBinary, arguments, stdin: stdin, extraEnvironment: extraEnvironment, in: directory)
     }
 
     /// The last commit's full message.
