@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import TakumiAgent
+import TakumiAgent
 
 @Suite("Hooks: time limits through the event callback")
 struct HooksDeadlineTests {

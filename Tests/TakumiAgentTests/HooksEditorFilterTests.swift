@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import TakumiAgent
+import TakumiAgent
 
 @Suite("Hooks: editor filter and completion")
 struct HooksEditorFilterTests {

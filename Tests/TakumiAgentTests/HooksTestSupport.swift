@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import TakumiAgent
+import TakumiAgent
 
 /// A temporary directory removed at the end of the test.
 final class HooksTempDir {

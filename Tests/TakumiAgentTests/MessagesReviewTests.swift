@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import TakumiAgent
+import TakumiAgent
 
 @Suite("Messages: diff parsing and review")
 struct MessagesReviewTests {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import TakumiAgent
+import TakumiAgent
 
 @Suite("Messages: settings layers")
 struct MessagesSettingsTests {

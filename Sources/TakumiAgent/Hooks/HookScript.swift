@@ -63,7 +63,7 @@ public enum HookScript {
     }
 
     /// `text` as one sh word in single quotes (a quote inside becomes '\'' ).
-    static func shellQuoted(_ text: String) -> String {
+    public static func shellQuoted(_ text: String) -> String {
         "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 }

@@ -8,6 +8,13 @@ public struct ReviewSuggestion: Equatable, Sendable, Codable {
     /// The line is one the change added (not just nearby context).
     public var onChangedLine: Bool
 
+    public init(file: String, line: Int, message: String, onChangedLine: Bool) {
+        self.file = file
+        self.line = line
+        self.message = message
+        self.onChangedLine = onChangedLine
+    }
+
     public var formatted: String { "\(file):\(line): \(message)" }
 }
 
