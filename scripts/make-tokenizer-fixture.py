@@ -6,7 +6,8 @@ Run with a Python that has llama-cpp-python (vocab only; no weights are evaluate
 Each line: {"text", "parse_special", "ids"}.
 Also writes Fixtures/golden/tokenizer-fuzz.jsonl: 500 seeded random strings over an alphabet
 of characters the pre-tokenizer treats differently (letters, digits, apostrophes, spaces,
-line breaks, Unicode spaces, marks, CJK, emoji, punctuation).
+line breaks, Unicode spaces, marks, CJK, emoji, punctuation), and
+Fixtures/golden/tokenizer-corpus.jsonl: whole source files of this repository with their ids.
 """
 import json, os, sys
 import random
@@ -118,6 +119,20 @@ def main():
         for text in fuzz_cases():
             ids = llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)
             f.write(json.dumps({"text": text, "ids": ids}, ensure_ascii=True) + "\n")
+    write_corpus(llm, os.path.dirname(out))
+
+# Whole files of this repository (Swift, C, Python, shell, Makefile), copied into the
+# fixture with their ids so the test does not depend on the files staying the same.
+CORPUS_FILES = ["Sources/TakumiInference/Tokenizer.swift", "Sources/TakumiInference/PreTokenizer.swift",
+    "Sources/CKernels/include/ckernels.h", "Sources/CKernels/pool.c", "scripts/make-tokenizer-fixture.py",
+    "scripts/fetch-model", "Makefile", "Package.swift"]
+
+def write_corpus(llm, out_dir):
+    with open(os.path.join(out_dir, "tokenizer-corpus.jsonl"), "w", encoding="utf-8") as f:
+        for path in CORPUS_FILES:
+            text = open(path, encoding="utf-8").read()
+            ids = llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)
+            f.write(json.dumps({"path": path, "text": text, "ids": ids}, ensure_ascii=False) + "\n")
 
 if __name__ == "__main__":
     main()

@@ -34,6 +34,18 @@ void tk_silu_mul(float *gate, const float *up, int64_t n) {
     }
 }
 
+void tk_silu_mul_split(float *out, const float *gu, int64_t ffn, int64_t n_rows) {
+    for (int64_t r = 0; r < n_rows; r++) {
+        const float *g = gu + r * 2 * ffn, *u = g + ffn;
+        float *o = out + r * ffn;
+        for (int64_t i = 0; i < ffn; i++) o[i] = g[i] / (1.0f + expf(-g[i])) * u[i];
+    }
+}
+
+void tk_copy_columns(float *dst, const float *src, int64_t n_rows, int64_t src_width, int64_t offset, int64_t width) {
+    for (int64_t r = 0; r < n_rows; r++) memcpy(dst + r * width, src + r * src_width + offset, (size_t)width * sizeof(float));
+}
+
 float tk_softmax(float *x, int64_t n) {
     if (n <= 0) return 0;
     float max = x[0];
@@ -100,74 +112,3 @@ void tk_rope_norm(float *x, int64_t n_tokens, int64_t row_stride, int64_t n_head
     }
 }
 
-/* ---- attention ---- */
-
-size_t tk_attention_scratch_floats(int n_threads, int64_t n_ctx) {
-    return (size_t)(n_threads < 1 ? 1 : n_threads) * (size_t)n_ctx;
-}
-
-typedef struct {
-    float *out;
-    const float *q, *k, *v;
-    int64_t n_tokens, start_pos, n_heads, n_kv_heads, head_dim;
-    float *scratch;
-    int64_t scratch_ctx;
-} attention_job;
-
-/* One query head of one token: scores over all visible positions, softmax, weighted sum. */
-static void attend_one(const attention_job *j, int64_t t, int64_t h, float *scores) {
-    const int64_t hd = j->head_dim;
-    const int64_t kv_stride = j->n_kv_heads * hd;
-    const int64_t kvh = h / (j->n_heads / j->n_kv_heads);
-    const int64_t n_visible = j->start_pos + t + 1;
-    const float *q = j->q + t * (j->n_heads * hd) + h * hd;
-    const float *k = j->k + kvh * hd;
-    const float *v = j->v + kvh * hd;
-    const float scale = 1.0f / sqrtf((float)hd);
-
-    float max = -INFINITY;
-    for (int64_t p = 0; p < n_visible; p++) {
-        const float *kp = k + p * kv_stride;
-        float dot = 0;
-        for (int64_t i = 0; i < hd; i++) dot += q[i] * kp[i];
-        dot *= scale;
-        scores[p] = dot;
-        if (dot > max) max = dot;
-    }
-    float sum = 0;
-    for (int64_t p = 0; p < n_visible; p++) {
-        const float e = expf(scores[p] - max);
-        scores[p] = e;
-        sum += e;
-    }
-    const float inv = 1.0f / sum;
-    float *o = j->out + t * (j->n_heads * hd) + h * hd;
-    for (int64_t i = 0; i < hd; i++) o[i] = 0;
-    for (int64_t p = 0; p < n_visible; p++) {
-        const float w = scores[p] * inv;
-        const float *vp = v + p * kv_stride;
-        for (int64_t i = 0; i < hd; i++) o[i] += w * vp[i];
-    }
-}
-
-static void attention_worker(void *ctx, int thread_index, int n_threads) {
-    const attention_job *j = (const attention_job *)ctx;
-    float *scores = j->scratch + (int64_t)thread_index * j->scratch_ctx;
-    const int64_t total = j->n_tokens * j->n_heads;
-    /* Interleaved split: later tokens see more positions, so striding balances the load. */
-    for (int64_t w = thread_index; w < total; w += n_threads) {
-        attend_one(j, w / j->n_heads, w % j->n_heads, scores);
-    }
-}
-
-void tk_attention(tk_pool *pool, float *out, const float *q, const float *k, const float *v,
-                  int64_t n_tokens, int64_t start_pos, int64_t n_heads, int64_t n_kv_heads,
-                  int64_t head_dim, float *scratch, int64_t scratch_ctx) {
-    attention_job j = { out, q, k, v, n_tokens, start_pos, n_heads, n_kv_heads, head_dim, scratch, scratch_ctx };
-    const int64_t total = n_tokens * n_heads;
-    if (pool && tk_pool_threads(pool) > 1 && total * (start_pos + n_tokens) >= 4096) {
-        tk_pool_run(pool, attention_worker, &j);
-    } else {
-        attention_worker(&j, 0, 1);
-    }
-}

@@ -76,7 +76,8 @@ public struct BenchCommand: ParsableCommand {
             for (title, p, seconds) in [("prefill", last.prefillProfile, last.prefillSeconds), ("decode", last.decodeProfile, last.decodeSeconds)] {
                 console.resultLine("\(title): where the time goes (last run, \(String(format: "%.3f", seconds)) s)")
                 for op in OpProfile.Op.allCases where p[op] > 0 {
-                    console.resultLine(String(format: "  %-24@ %8.2f ms  %5.1f%%", op.label as NSString, p[op] * 1000, 100 * p[op] / max(seconds, 1e-9)))
+                    let label = op.label.padding(toLength: 24, withPad: " ", startingAt: 0)
+                    console.resultLine("  " + label + String(format: " %9.2f ms  %5.1f%%", p[op] * 1000, 100 * p[op] / max(seconds, 1e-9)))
                 }
             }
         }

@@ -10,6 +10,8 @@ public final class EngineTextGenerator: TextGenerator {
     public let generator: Generator
     public let template: ChatTemplate
     public let modelDescription: String
+    /// Prompt-lookup draft length for greedy requests (0 = off); see `Generator.Options`.
+    public var draftTokens = 8
 
     public init(generator: Generator, template: ChatTemplate, description: String) {
         self.generator = generator
@@ -57,7 +59,8 @@ public final class EngineTextGenerator: TextGenerator {
             temperature: Float(s.temperature), topK: s.topK, topP: Float(s.topP), minP: Float(s.minP),
             repetitionPenalty: Float(s.repetitionPenalty), seed: s.seed))
         let options = Generator.Options(maxTokens: request.maxTokens, stopStrings: request.stopStrings,
-                                        stopTokens: template.stopTokenIds(in: generator.tokenizer))
+                                        stopTokens: template.stopTokenIds(in: generator.tokenizer),
+                                        draftTokens: draftTokens)
         var cancelled = false
         let out = try generator.generate(
             promptTokens: tokens, options: options, sampler: &sampler,

@@ -42,6 +42,9 @@ public struct GenerateCommand: ParsableCommand {
     @Option(name: .long, help: "Stop before this text (repeatable).")
     public var stop: [String] = []
 
+    @Option(name: .long, help: "Prompt-lookup speculation: most tokens drafted per step when greedy (0 = off).")
+    public var draftTokens: Int = 8
+
     @Flag(name: .long, help: #"Print {"text","tokens","prompt_tokens","prefill_tokens_per_s","decode_tokens_per_s"} instead of streaming."#)
     public var json = false
 
@@ -57,6 +60,7 @@ public struct GenerateCommand: ParsableCommand {
         guard topP > 0, topP <= 1 else { throw ValidationError("--top-p must be in (0, 1], got \(topP)") }
         guard minP >= 0, minP < 1 else { throw ValidationError("--min-p must be in [0, 1), got \(minP)") }
         guard repeatPenalty > 0, repeatPenalty.isFinite else { throw ValidationError("--repeat-penalty must be > 0, got \(repeatPenalty)") }
+        guard draftTokens >= 0, draftTokens <= 32 else { throw ValidationError("--draft-tokens must be 0...32, got \(draftTokens)") }
         if raw, system != nil { throw ValidationError("--system has no effect with --raw") }
     }
 
@@ -75,6 +79,7 @@ public struct GenerateCommand: ParsableCommand {
         guard !text.isEmpty else { throw ValidationError("the prompt is empty") }
         let engine = try EngineTextGenerator(path: try modelOptions.resolvedPath(),
                                              contextLength: modelOptions.context, threads: modelOptions.threadCount)
+        engine.draftTokens = draftTokens
         var sampling = SamplingOptions()
         sampling.temperature = temperature
         sampling.topK = topK

@@ -75,19 +75,27 @@ public struct ChatTemplate: Equatable, Sendable {
     /// `addGenerationPrompt` (so the model writes the assistant's next turn). A first
     /// message that is not a system message gets the default system prompt before it.
     public func render(_ messages: [Message], addGenerationPrompt: Bool = true) -> String {
-        var prompt = ""
-        if messages.first?.role != .system, let system = defaultSystemPrompt {
-            prompt += turn(role: .system, content: system)
-        }
-        for message in messages {
-            prompt += turn(role: message.role, content: message.content)
-        }
-        if addGenerationPrompt { prompt += "<|im_start|>assistant\n" }
-        return prompt
+        PromptSegment.joined(segments(messages, addGenerationPrompt: addGenerationPrompt))
     }
 
-    private func turn(role: Message.Role, content: String) -> String {
-        "<|im_start|>\(role.rawValue)\n\(content)<|im_end|>\n"
+    /// The same prompt as special tokens and literal text; encode it with
+    /// `Tokenizer.encode(_: [PromptSegment])` so message contents stay literal.
+    public func segments(_ messages: [Message], addGenerationPrompt: Bool = true) -> [PromptSegment] {
+        var segments: [PromptSegment] = []
+        if messages.first?.role != .system, let system = defaultSystemPrompt {
+            appendTurn(role: .system, content: system, to: &segments)
+        }
+        for message in messages {
+            appendTurn(role: message.role, content: message.content, to: &segments)
+        }
+        if addGenerationPrompt {
+            segments += [.special("<|im_start|>"), .text("assistant\n")]
+        }
+        return segments
+    }
+
+    private func appendTurn(role: Message.Role, content: String, to segments: inout [PromptSegment]) {
+        segments += [.special("<|im_start|>"), .text("\(role.rawValue)\n\(content)"), .special("<|im_end|>"), .text("\n")]
     }
 
     /// Texts of the tokens that end the assistant's turn.
@@ -99,22 +107,31 @@ public struct ChatTemplate: Equatable, Sendable {
     }
 
     /// A fill-in-the-middle prompt (Qwen2.5-Coder format): the model writes what goes
-    /// between `prefix` and `suffix`. With repository context, the prompt starts with
-    /// `<|repo_name|>name\n`, then `<|file_sep|>path\ncontent\n` per context file, then
-    /// `<|file_sep|>path\n` for the file being edited, then the FIM markers.
+    /// between `prefix` and `suffix`. With repository context (a repository name or context
+    /// files), the prompt starts with `<|repo_name|>name\n`, then `<|file_sep|>path\ncontent\n`
+    /// per context file, then `<|file_sep|>path\n` for the file being edited, then the FIM
+    /// markers; without it, `path` is not used (file-level FIM has no place for it).
     public static func fillInMiddle(prefix: String, suffix: String, path: String? = nil,
                                     repositoryName: String? = nil,
                                     contextFiles: [(path: String, content: String)] = []) -> String {
-        var prompt = ""
-        let repositoryLevel = repositoryName != nil || !contextFiles.isEmpty
-        if repositoryLevel {
-            prompt += "<|repo_name|>\(repositoryName ?? "repository")\n"
+        PromptSegment.joined(fillInMiddleSegments(prefix: prefix, suffix: suffix, path: path,
+                                                  repositoryName: repositoryName, contextFiles: contextFiles))
+    }
+
+    /// The fill-in-the-middle prompt as special tokens and literal text.
+    public static func fillInMiddleSegments(prefix: String, suffix: String, path: String? = nil,
+                                            repositoryName: String? = nil,
+                                            contextFiles: [(path: String, content: String)] = []) -> [PromptSegment] {
+        var segments: [PromptSegment] = []
+        if repositoryName != nil || !contextFiles.isEmpty {
+            segments += [.special("<|repo_name|>"), .text("\(repositoryName ?? "repository")\n")]
             for file in contextFiles {
-                prompt += "<|file_sep|>\(file.path)\n\(file.content)\n"
+                segments += [.special("<|file_sep|>"), .text("\(file.path)\n\(file.content)\n")]
             }
-            if let path { prompt += "<|file_sep|>\(path)\n" }
+            if let path { segments += [.special("<|file_sep|>"), .text("\(path)\n")] }
         }
-        prompt += "<|fim_prefix|>\(prefix)<|fim_suffix|>\(suffix)<|fim_middle|>"
-        return prompt
+        segments += [.special("<|fim_prefix|>"), .text(prefix), .special("<|fim_suffix|>"), .text(suffix),
+                     .special("<|fim_middle|>")]
+        return segments
     }
 }

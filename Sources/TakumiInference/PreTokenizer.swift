@@ -9,7 +9,7 @@
 /// tried in order at each position, as in a backtracking regex: the first that matches wins.
 /// `\p{L}` / `\p{N}` are the Unicode general categories L* / N*, `\s` is the White_Space
 /// property, and `\p{N}` matches a single digit (so numbers become one token per digit).
-enum PreTokenizer {
+public enum PreTokenizer {
     /// The classes of scalars the pattern distinguishes.
     enum ScalarClass: UInt8 {
         case letter          // \p{L}
@@ -25,7 +25,7 @@ enum PreTokenizer {
     /// Splits UTF-8 text (which must be valid UTF-8, as any Swift String is) into pieces,
     /// returned as byte ranges that cover the text without gaps, in order. `maxDigits` is how
     /// many digits one piece may hold (1 for qwen2).
-    static func split(_ utf8: UnsafeBufferPointer<UInt8>, maxDigits: Int = 1) -> [Range<Int>] {
+    public static func split(_ utf8: UnsafeBufferPointer<UInt8>, maxDigits: Int = 1) -> [Range<Int>] {
         // Decode once into parallel arrays: class of each scalar and its byte offset
         // (offsets has one extra entry: the end of the text).
         var classes: [ScalarClass] = []

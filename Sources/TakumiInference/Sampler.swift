@@ -88,6 +88,15 @@ public struct Sampler {
         logits.withUnsafeMutableBufferPointer { sample($0) }
     }
 
+    /// How far below the best logit (in nats, before temperature) a token is negligible.
+    static let negligibleLogitGap: Float = 30
+
+    private static func maximumLogit(_ logits: UnsafeBufferPointer<Float>) -> Float {
+        var maximum = -Float.infinity
+        for logit in logits where logit > maximum { maximum = logit }
+        return maximum
+    }
+
     /// The index of the largest logit (the lowest index among equals; NaN never wins).
     public static func argmax(_ logits: UnsafeBufferPointer<Float>) -> Int32 {
         var best = 0
@@ -167,7 +176,13 @@ public struct Sampler {
             for index in 0..<logits.count { selection.offer(id: Int32(index), logit: logits[index]) }
             candidates.append(contentsOf: selection.sortedDescending())
         } else {
-            for index in 0..<logits.count where logits[index] > -Float.infinity {
+            // Without top-k, skip tokens so unlikely they can never matter: those whose
+            // probability relative to the best is below e^-30 both before and after
+            // temperature. Together they hold < 151,936 * e^-30 < 2e-8 of the mass, and
+            // skipping them avoids sorting the whole vocabulary for every token.
+            let maximum = Self.maximumLogit(logits)
+            let cutoff = maximum - Self.negligibleLogitGap * max(1, settings.temperature)
+            for index in 0..<logits.count where logits[index] >= cutoff && logits[index] > -Float.infinity {
                 candidates.append(TopKSelection.Candidate(id: Int32(index), logit: logits[index]))
             }
             candidates.sort { $0.logit != $1.logit ? $0.logit > $1.logit : $0.id < $1.id }

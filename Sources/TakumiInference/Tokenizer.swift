@@ -10,7 +10,7 @@ import Foundation
 /// tokenizer may be shared between threads.
 public final class Tokenizer: @unchecked Sendable {
     /// The raw bytes each token stands for (special tokens: their text).
-    private let bytesOfToken: [[UInt8]]
+    private let tokenBytesTable: TokenByteTable
     public let tokenTypes: [TokenType]
     public let specialIds: SpecialTokenIds
     private let endOfGenerationIds: Set<Int32>
@@ -26,7 +26,9 @@ public final class Tokenizer: @unchecked Sendable {
     /// inputs with few repeats.
     private static let pieceCacheLimit = 65_536
 
-    public var vocabularySize: Int { bytesOfToken.count }
+    public var vocabularySize: Int { tokenBytesTable.count }
+    /// Where the vocabulary came from (a file path, or "<memory>"), for error messages.
+    public let source: String
 
     /// Builds a tokenizer from the vocabulary as GGUF stores it.
     ///
@@ -49,61 +51,77 @@ public final class Tokenizer: @unchecked Sendable {
         }
         let types = rawTypes.map(TokenType.init(fileValue:))
 
-        var idsByText: [String: Int32] = [:]
-        idsByText.reserveCapacity(tokens.count)
-        var bytesOfToken: [[UInt8]] = []
-        bytesOfToken.reserveCapacity(tokens.count)
+        // Raw bytes of every token; normal tokens are indexed by bytes for the merges.
+        var table = TokenByteTable(capacity: tokens.count)
+        var specialIdsByText: [String: Int32] = [:]
+        var scratch: [UInt8] = []
         for (index, text) in tokens.enumerated() {
-            // The first entry wins for duplicate texts, as in llama.cpp's token_to_id map.
-            if idsByText[text] == nil { idsByText[text] = Int32(index) }
-            switch types[index] {
-            case .normal, .byte, .unknown:
-                bytesOfToken.append(ByteLevel.decode(text))
-            case .control, .userDefined, .unused:
-                bytesOfToken.append(Array(text.utf8))
+            var text = text
+            let type = types[index]
+            text.withUTF8 { utf8 in
+                switch type {
+                case .normal, .byte, .unknown:
+                    scratch.removeAll(keepingCapacity: true)
+                    ByteLevel.decode(utf8: utf8, into: &scratch)
+                    scratch.withUnsafeBufferPointer { table.append($0, indexed: true) }
+                case .control, .userDefined, .unused:
+                    table.append(utf8, indexed: false)
+                }
             }
+            if type != .normal && specialIdsByText[text] == nil { specialIdsByText[text] = Int32(index) }
         }
 
         var byteTokens = [Int32](repeating: -1, count: 256)
         for byte in 0..<256 {
-            let text = String(ByteLevel.scalarForByte[byte])
-            guard let id = idsByText[text] else {
+            guard let id = table.id(of: [UInt8(byte)]) else {
                 throw InferenceError.badMetadata(path: source, key: "tokenizer.ggml.tokens",
-                                                 reason: "no token for byte 0x\(String(byte, radix: 16)) ('\(text)'); not a byte-level BPE vocabulary")
+                                                 reason: "no token for byte 0x\(String(byte, radix: 16)) ('\(ByteLevel.scalarForByte[byte])'); not a byte-level BPE vocabulary")
             }
             byteTokens[byte] = id
         }
 
-        var table = BPEMerges(capacity: mergeLines.count)
+        var merges = BPEMerges(capacity: mergeLines.count)
+        var left: [UInt8] = [], right: [UInt8] = []
         for (rank, line) in mergeLines.enumerated() {
-            // Split at the first space after the first character: token texts never contain
-            // a real space (it is written "Ġ"), but a lone " " could in principle be a token.
-            let scalars = Array(line.unicodeScalars)
-            guard let split = scalars.indices.dropFirst().first(where: { scalars[$0] == " " }) else {
+            var line = line
+            let parsed: (Int32, Int32, Int32)?? = line.withUTF8 { utf8 in
+                // Split at the first space after the first byte: token texts never hold a
+                // real space (it is written "Ġ"), but a lone " " could be the left token.
+                guard utf8.count >= 3, let split = utf8[1...].firstIndex(of: 0x20) else { return .some(nil) }
+                left.removeAll(keepingCapacity: true)
+                right.removeAll(keepingCapacity: true)
+                ByteLevel.decode(utf8: UnsafeBufferPointer(rebasing: utf8[..<split]), into: &left)
+                ByteLevel.decode(utf8: UnsafeBufferPointer(rebasing: utf8[(split + 1)...]), into: &right)
+                guard let leftId = table.id(of: left), let rightId = table.id(of: right),
+                      let mergedId = table.id(of: left + right) else { return nil }
+                return .some((leftId, rightId, mergedId))
+            }
+            switch parsed {
+            case let .some(.some((leftId, rightId, mergedId))):
+                merges.add(left: leftId, right: rightId, merged: mergedId, rank: Int32(rank))
+            case .some(.none):
                 throw InferenceError.badMetadata(path: source, key: "tokenizer.ggml.merges",
                                                  reason: "entry \(rank) '\(line)' is not two tokens separated by a space")
-            }
-            let left = String(String.UnicodeScalarView(scalars[..<split]))
-            let right = String(String.UnicodeScalarView(scalars[(split + 1)...]))
-            guard let leftId = idsByText[left], let rightId = idsByText[right], let mergedId = idsByText[left + right] else {
-                let missing = idsByText[left] == nil ? left : (idsByText[right] == nil ? right : left + right)
+            case .none:
+                let parts = line.split(separator: " ", maxSplits: 1).map(String.init)
+                let missing = parts.first { table.id(of: ByteLevel.decode($0)) == nil } ?? parts.joined()
                 throw InferenceError.badMetadata(path: source, key: "tokenizer.ggml.merges",
                                                  reason: "entry \(rank) '\(line)': '\(missing)' is not in the vocabulary")
             }
-            table.add(left: leftId, right: rightId, merged: mergedId, rank: Int32(rank))
         }
 
         var specials: [(bytes: [UInt8], id: Int32, alwaysParsed: Bool)] = []
         for (index, type) in types.enumerated() where type == .control || type == .userDefined || type == .unknown {
-            let bytes = bytesOfToken[index]
+            let bytes = Array(table.bytes(of: index))
             if !bytes.isEmpty { specials.append((bytes, Int32(index), type == .userDefined)) }
         }
 
-        self.bytesOfToken = bytesOfToken
+        self.source = source
+        self.tokenBytesTable = table
         self.tokenTypes = types
-        self.specialIds = SpecialTokenIds(idsByText: idsByText, declaredEndOfSequence: endOfSequence)
+        self.specialIds = SpecialTokenIds(idsByText: specialIdsByText, declaredEndOfSequence: endOfSequence)
         self.endOfGenerationIds = specialIds.endOfGeneration
-        self.merges = table
+        self.merges = merges
         self.byteTokens = byteTokens
         self.specialMatcher = SpecialTokenMatcher(specials)
         self.maxDigitsPerPiece = maxDigitsPerPiece
@@ -169,9 +187,9 @@ public final class Tokenizer: @unchecked Sendable {
     /// text, for control and user-defined tokens their text, for unused entries nothing.
     /// Empty for ids outside the vocabulary.
     public func tokenBytes(_ id: Int32) -> [UInt8] {
-        guard id >= 0, Int(id) < bytesOfToken.count else { return [] }
+        guard id >= 0, Int(id) < tokenBytesTable.count else { return [] }
         if tokenTypes[Int(id)] == .unused { return [] }
-        return bytesOfToken[Int(id)]
+        return Array(tokenBytesTable.bytes(of: Int(id)))
     }
 
     /// Whether `id` is a control token (chat/FIM markers, end of text ...).
@@ -185,8 +203,9 @@ public final class Tokenizer: @unchecked Sendable {
     public func decode(_ ids: [Int32], skipControl: Bool = false) -> String {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(ids.count * 4)
-        for id in ids where !(skipControl && isControl(id)) {
-            bytes.append(contentsOf: tokenBytes(id))
+        for id in ids where id >= 0 && Int(id) < tokenBytesTable.count && !(skipControl && isControl(id))
+            && tokenTypes[Int(id)] != .unused {
+            bytes.append(contentsOf: tokenBytesTable.bytes(of: Int(id)))
         }
         return String(decoding: bytes, as: UTF8.self)
     }

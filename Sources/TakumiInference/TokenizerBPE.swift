@@ -3,34 +3,47 @@
 /// Keying by ids (not strings) means the merge loop never builds strings: a piece starts as
 /// one token per byte and each step replaces the lowest-ranked adjacent pair by its merged
 /// token, until no adjacent pair has a merge.
-struct BPEMerges: Sendable {
-    struct Rule: Sendable {
+public struct BPEMerges: Sendable {
+    public struct Rule: Sendable {
         /// Priority: a lower rank merges first (the merge's line number in the merges list).
-        var rank: Int32
-        var merged: Int32
+        public var rank: Int32
+        public var merged: Int32
     }
 
     private var rules: [UInt64: Rule] = [:]
 
-    init(capacity: Int) { rules.reserveCapacity(capacity) }
+    public init(capacity: Int) { rules.reserveCapacity(capacity) }
 
     private static func key(_ left: Int32, _ right: Int32) -> UInt64 {
         UInt64(UInt32(bitPattern: left)) << 32 | UInt64(UInt32(bitPattern: right))
     }
 
     /// Adds a merge unless the pair already has one (the first, lowest-ranked entry wins).
-    mutating func add(left: Int32, right: Int32, merged: Int32, rank: Int32) {
+    public mutating func add(left: Int32, right: Int32, merged: Int32, rank: Int32) {
         let k = Self.key(left, right)
         if rules[k] == nil { rules[k] = Rule(rank: rank, merged: merged) }
     }
 
-    func rule(_ left: Int32, _ right: Int32) -> Rule? { rules[Self.key(left, right)] }
+    public func rule(_ left: Int32, _ right: Int32) -> Rule? { rules[Self.key(left, right)] }
 
-    var count: Int { rules.count }
+    public var count: Int { rules.count }
+
+    /// Pieces longer than this use the heap-based merge loop; shorter ones the simple scan,
+    /// which is faster for the few-byte pieces that make up ordinary text.
+    public static let heapThreshold = 48
 
     /// Runs BPE over `symbols` (initially one token per byte) in place: repeatedly merges
     /// the adjacent pair with the lowest rank, leftmost first among equal ranks.
-    func apply(to symbols: inout [Int32]) {
+    public func apply(to symbols: inout [Int32]) {
+        if symbols.count > Self.heapThreshold {
+            applyWithHeap(to: &symbols)
+        } else {
+            applyWithScan(to: &symbols)
+        }
+    }
+
+    /// O(n²) merge loop: rescans the pair ranks for the minimum after each merge.
+    public func applyWithScan(to symbols: inout [Int32]) {
         guard symbols.count >= 2 else { return }
         let none = Int32.max
         // pairRanks[i] is the rank of (symbols[i], symbols[i+1]), or `none`.
@@ -56,5 +69,95 @@ struct BPEMerges: Sendable {
                 pairRanks[best] = rule(symbols[best], symbols[best + 1])?.rank ?? none
             }
         }
+    }
+
+    /// O(n log n) merge loop for long pieces (a 100 KB run of '=' or spaces is one piece):
+    /// symbols form a linked list and candidate pairs wait in a min-heap ordered by
+    /// (rank, position). Entries made stale by an earlier merge are skipped when popped.
+    public func applyWithHeap(to symbols: inout [Int32]) {
+        let count = symbols.count
+        guard count >= 2 else { return }
+        var next = [Int](0..<count).map { $0 + 1 }      // count means "none"
+        var previous = [Int](0..<count).map { $0 - 1 }  // -1 means "none"
+        var alive = [Bool](repeating: true, count: count)
+        var heap = PairHeap()
+        for i in 0..<(count - 1) {
+            if let rule = rule(symbols[i], symbols[i + 1]) {
+                heap.push(PairHeap.Entry(rank: rule.rank, left: i, leftId: symbols[i], rightId: symbols[i + 1]))
+            }
+        }
+        while let entry = heap.pop() {
+            let left = entry.left
+            let right = next[left]
+            // Stale: one side was merged away or changed since this pair was queued.
+            guard alive[left], right < count, symbols[left] == entry.leftId, symbols[right] == entry.rightId,
+                  let rule = rule(entry.leftId, entry.rightId) else { continue }
+            symbols[left] = rule.merged
+            alive[right] = false
+            next[left] = next[right]
+            if next[right] < count { previous[next[right]] = left }
+            let before = previous[left]
+            if before >= 0, let r = self.rule(symbols[before], symbols[left]) {
+                heap.push(PairHeap.Entry(rank: r.rank, left: before, leftId: symbols[before], rightId: symbols[left]))
+            }
+            let after = next[left]
+            if after < count, let r = self.rule(symbols[left], symbols[after]) {
+                heap.push(PairHeap.Entry(rank: r.rank, left: left, leftId: symbols[left], rightId: symbols[after]))
+            }
+        }
+        var merged: [Int32] = []
+        merged.reserveCapacity(count)
+        var i = 0
+        while i < count {
+            merged.append(symbols[i])
+            i = next[i]
+        }
+        symbols = merged
+    }
+}
+
+/// A binary min-heap of candidate merges ordered by rank, then by position.
+private struct PairHeap {
+    struct Entry {
+        var rank: Int32
+        var left: Int
+        var leftId: Int32
+        var rightId: Int32
+
+        func precedes(_ other: Entry) -> Bool {
+            rank != other.rank ? rank < other.rank : left < other.left
+        }
+    }
+
+    private var entries: [Entry] = []
+
+    mutating func push(_ entry: Entry) {
+        entries.append(entry)
+        var child = entries.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard entries[child].precedes(entries[parent]) else { break }
+            entries.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    mutating func pop() -> Entry? {
+        guard let top = entries.first else { return nil }
+        let last = entries.removeLast()
+        if !entries.isEmpty {
+            entries[0] = last
+            var parent = 0
+            while true {
+                let left = 2 * parent + 1, right = left + 1
+                var best = parent
+                if left < entries.count && entries[left].precedes(entries[best]) { best = left }
+                if right < entries.count && entries[right].precedes(entries[best]) { best = right }
+                if best == parent { break }
+                entries.swapAt(parent, best)
+                parent = best
+            }
+        }
+        return top
     }
 }

@@ -16,8 +16,28 @@ struct TinyModel {
     var matrixType: GGMLType = .f32
     /// ffn_down's type (K-quants there need ffn to be a multiple of 256).
     var downType: GGMLType? = nil
+    /// attn_v's type (the real 0.5B file mixes Q8_0 v with Q5_0 q/k in some layers).
+    var vType: GGMLType? = nil
     var tiedEmbeddings = false
     var seed: UInt64 = 1
+    /// Adds a byte-level BPE vocabulary (printable ASCII, space, newline, two specials;
+    /// `vocab` is set to its size) so the model can be used with a Tokenizer and Generator.
+    var withTokenizer = false
+
+    /// The tiny vocabulary: one token per byte (ids 0..255, written with the GPT-2
+    /// byte-to-unicode table: printable bytes as themselves, the others as U+0100 + n),
+    /// then "<|im_end|>", "<|endoftext|>". No merges.
+    static let tokenizerTokens: [String] = {
+        var n = 0
+        let bytes: [String] = (0..<256).map { b in
+            if (33...126).contains(b) || (161...172).contains(b) || (174...255).contains(b) {
+                return String(UnicodeScalar(UInt8(b)))
+            }
+            defer { n += 1 }
+            return String(UnicodeScalar(UInt32(256 + n))!)
+        }
+        return bytes + ["<|im_end|>", "<|endoftext|>"]
+    }()
 
     func bytes() throws -> [UInt8] {
         var rng = TestRNG(seed: seed)
@@ -33,6 +53,17 @@ struct TinyModel {
         w.set(p + "rope.freq_base", .float32(10_000))
         w.set(p + "attention.layer_norm_rms_epsilon", .float32(1e-6))
         w.set(p + "context_length", .uint32(4096))
+        var vocab = self.vocab
+        if withTokenizer {
+            let tokens = Self.tokenizerTokens
+            vocab = tokens.count
+            w.set("tokenizer.ggml.model", .string("gpt2"))
+            w.set("tokenizer.ggml.pre", .string("qwen2"))
+            w.set("tokenizer.ggml.tokens", .array(.string(tokens)))
+            w.set("tokenizer.ggml.merges", .array(.string([])))
+            w.set("tokenizer.ggml.token_type", .array(.int32(tokens.map { $0.hasPrefix("<|") ? 3 : 1 })))
+            w.set("tokenizer.ggml.eos_token_id", .uint32(UInt32(tokens.count - 1)))
+        }
         let hd = width / heads
         func matrix(_ name: String, rows: Int, cols: Int, type: GGMLType? = nil) throws {
             let t = type ?? matrixType
@@ -50,7 +81,7 @@ struct TinyModel {
             try vector(b + "attn_norm.weight", width, around: 1, spread: 0.2)
             try matrix(b + "attn_q.weight", rows: heads * hd, cols: width)
             try matrix(b + "attn_k.weight", rows: kvHeads * hd, cols: width)
-            try matrix(b + "attn_v.weight", rows: kvHeads * hd, cols: width)
+            try matrix(b + "attn_v.weight", rows: kvHeads * hd, cols: width, type: vType)
             if architecture == "qwen2" {
                 try vector(b + "attn_q.bias", heads * hd, around: 0, spread: 0.5)
                 try vector(b + "attn_k.bias", kvHeads * hd, around: 0, spread: 0.5)

@@ -1,5 +1,5 @@
 import Foundation
-@testable import TakumiInference
+import TakumiInference
 
 /// Fixture files and the real-model tokenizer, shared by the tokenizer test suites.
 enum TokenizerFixtures {

@@ -18,6 +18,14 @@ void tk_add(float *x, const float *y, int64_t n);
 /* gate (n) = silu(gate) * up, silu(g) = g / (1 + exp(-g)). */
 void tk_silu_mul(float *gate, const float *up, int64_t n);
 
+/* out (rows, ffn) = silu(gu[:, 0:ffn]) * gu[:, ffn:2ffn], gu (rows, 2*ffn): the output of a
+ * fused gate|up matmul. */
+void tk_silu_mul_split(float *out, const float *gu, int64_t ffn, int64_t n_rows);
+
+/* dst (rows, width) = src[:, offset:offset+width], src (rows, src_width): splits the output
+ * of a fused matmul (q|k|v) into its parts. */
+void tk_copy_columns(float *dst, const float *src, int64_t n_rows, int64_t src_width, int64_t offset, int64_t width);
+
 /* In-place softmax of x (n); returns log(sum(exp(x - max))) + max (the log-normalizer). */
 float tk_softmax(float *x, int64_t n);
 
@@ -38,14 +46,25 @@ void tk_rope_norm(float *x, int64_t n_tokens, int64_t row_stride, int64_t n_head
 
 /* Causal grouped-query attention over a KV cache.
  *   q:   (n_tokens, n_heads * head_dim), token t sits at position start_pos + t
- *   k,v: cache (capacity, n_kv_heads * head_dim) holding positions 0 .. start_pos + n_tokens - 1
+ *   kt:  key cache, TRANSPOSED: (n_kv_heads, head_dim, capacity) — for each KV head and
+ *        dimension, the positions are contiguous, so scores for many positions are plain
+ *        vector FMAs (no horizontal sums). Filled with tk_store_keys_transposed.
+ *   v:   value cache (capacity, n_kv_heads * head_dim), one row per position
  *   out: (n_tokens, n_heads * head_dim)
- * Query head h reads KV head h / (n_heads / n_kv_heads). Scale 1/sqrt(head_dim).
- * scratch: tk_attention_scratch_floats(...) floats. Work is split over (token, head) pairs
- * across the pool's threads (pool may be NULL). */
+ * Positions 0 .. start_pos + n_tokens - 1 must be in the cache. Query head h reads KV head
+ * h / (n_heads / n_kv_heads). Scale 1/sqrt(head_dim).
+ * scratch: tk_attention_scratch_floats(n_threads, scratch_ctx) floats, scratch_ctx >= the
+ * number of visible positions. Work is split over (token, head) pairs across the pool's
+ * threads (pool may be NULL). The loops are compiled for AVX-512 / AVX2 / baseline and
+ * chosen by tk_kernel_level(); TK_LEVEL_SCALAR runs the plain reference (libm expf). */
 size_t tk_attention_scratch_floats(int n_threads, int64_t n_ctx);
-void tk_attention(tk_pool *pool, float *out, const float *q, const float *k, const float *v,
+void tk_attention(tk_pool *pool, float *out, const float *q, const float *kt, const float *v,
                   int64_t n_tokens, int64_t start_pos, int64_t n_heads, int64_t n_kv_heads,
-                  int64_t head_dim, float *scratch, int64_t scratch_ctx);
+                  int64_t head_dim, int64_t capacity, float *scratch, int64_t scratch_ctx);
+
+/* Writes n_tokens key rows k (n_tokens, n_kv_heads * head_dim) into the transposed key cache
+ * kt (n_kv_heads, head_dim, capacity) at positions start_pos ... */
+void tk_store_keys_transposed(float *kt, const float *k, int64_t n_tokens, int64_t start_pos,
+                              int64_t n_kv_heads, int64_t head_dim, int64_t capacity);
 
 #endif

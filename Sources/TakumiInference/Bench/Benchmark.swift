@@ -47,7 +47,7 @@ public struct Benchmark {
         var next = Sampler.argmax(session.lastLogits)
         let t1 = monotonicSeconds()
         for _ in 0..<generateTokens {
-            try session.evaluate([next])
+            try session.evaluate(token: next)
             next = Sampler.argmax(session.lastLogits)
         }
         let decode = monotonicSeconds() - t1

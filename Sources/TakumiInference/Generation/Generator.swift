@@ -15,10 +15,16 @@ public final class Generator {
         public var stopStrings: [String]
         /// Extra token ids that end generation (besides the tokenizer's end-of-generation ids).
         public var stopTokens: Set<Int32>
-        public init(maxTokens: Int = 512, stopStrings: [String] = [], stopTokens: Set<Int32> = []) {
+        /// Most tokens drafted per step by prompt lookup (greedy decoding only; 0 = off).
+        /// Drafts are the tokens that followed the latest earlier occurrence of the last few
+        /// tokens; one batched pass verifies them. Pays off when the answer copies the
+        /// prompt (code edits).
+        public var draftTokens: Int
+        public init(maxTokens: Int = 512, stopStrings: [String] = [], stopTokens: Set<Int32> = [], draftTokens: Int = 8) {
             self.maxTokens = maxTokens
             self.stopStrings = stopStrings
             self.stopTokens = stopTokens
+            self.draftTokens = draftTokens
         }
     }
 
@@ -36,6 +42,9 @@ public final class Generator {
         public var finishReason: FinishReason
         public var prefillSeconds: Double
         public var decodeSeconds: Double
+        /// Prompt-lookup drafts verified, and how many of them were accepted.
+        public var draftedTokens: Int = 0
+        public var acceptedDraftTokens: Int = 0
         /// Prompt tokens actually computed per second of prefill.
         public var prefillTokensPerSecond: Double {
             prefillSeconds > 0 ? Double(promptTokens - reusedPromptTokens) / prefillSeconds : 0
@@ -111,16 +120,50 @@ public final class Generator {
             }
         }
 
-        while generated.count < options.maxTokens {
-            let next = sampler.sample(session.mutableLastLogits)
-            generated.append(next)
-            if tokenizer.isEndOfGeneration(next) || options.stopTokens.contains(next) {
+        /// Records one chosen token and streams its text; false when generation must end.
+        func take(_ token: Int32) -> Bool {
+            generated.append(token)
+            history.append(token)
+            if tokenizer.isEndOfGeneration(token) || options.stopTokens.contains(token) {
                 finish = .endOfTurn
-                break
+                return false
             }
-            guard deliver(detokenizer.feed(next)) else { break }
-            if generated.count == options.maxTokens { break }
-            try session.evaluate([next])
+            guard deliver(detokenizer.feed(token)) else { return false }
+            return generated.count < options.maxTokens
+        }
+
+        // Prompt lookup only replaces argmax by argmax, so the text is the same with or
+        // without it; it is off when sampling (the drafts would bias nothing, but there is
+        // nothing to gain) and with a repetition penalty (it depends on the order tokens are seen).
+        let speculate = options.draftTokens > 0 && sampler.settings.temperature <= 0 && sampler.settings.repetitionPenalty == 1
+        var history = promptTokens
+        var drafted = 0, accepted = 0
+        var next = sampler.sample(session.mutableLastLogits)
+        generation: while options.maxTokens > 0, take(next) {
+            let room = min(options.draftTokens, options.maxTokens - generated.count,
+                           session.contextLength - session.position - 1, session.maxRowLogits - 1)
+            let draft = speculate && room > 0 ? PromptLookup.draft(after: history, maxTokens: room) : []
+            if draft.isEmpty {
+                try session.evaluate(token: next)
+                next = sampler.sample(session.mutableLastLogits)
+                continue
+            }
+            // Verify [next] + draft in one pass: row i predicts the token after input i.
+            let base = session.position
+            try session.evaluateKeepingRowLogits([next] + draft)
+            drafted += draft.count
+            var good = 0
+            var chosen = sampler.sample(session.rowLogits(0))
+            while good < draft.count, chosen == draft[good] {
+                good += 1
+                accepted += 1
+                guard take(chosen) else { break generation }
+                chosen = sampler.sample(session.rowLogits(good))
+            }
+            // Forget the rejected drafts; the logits after the last accepted token are row `good`.
+            session.truncate(to: base + 1 + good)
+            session.useRowLogitsAsLast(good)
+            next = chosen
         }
         let decodeSeconds = monotonicSeconds() - decodeStart
 
@@ -134,6 +177,7 @@ public final class Generator {
         }
         return Output(text: text, tokens: generated,
                       promptTokens: promptTokens.count, reusedPromptTokens: reused, finishReason: finish,
-                      prefillSeconds: prefillSeconds, decodeSeconds: decodeSeconds)
+                      prefillSeconds: prefillSeconds, decodeSeconds: decodeSeconds,
+                      draftedTokens: drafted, acceptedDraftTokens: accepted)
     }
 }

@@ -9,9 +9,11 @@ final class ForwardBuffers {
     let x: UnsafeMutablePointer<Float>           // (batch, d) residual stream
     let h: UnsafeMutablePointer<Float>           // (batch, d) normed input / matmul output
     let q: UnsafeMutablePointer<Float>           // (batch, heads*hd)
+    let k: UnsafeMutablePointer<Float>           // (batch, kv_heads*hd) before it is cached
     let attn: UnsafeMutablePointer<Float>        // (batch, heads*hd)
     let gate: UnsafeMutablePointer<Float>        // (batch, ffn)
     let up: UnsafeMutablePointer<Float>          // (batch, ffn)
+    let fused: UnsafeMutablePointer<Float>       // (batch, max(q+2kv, 2ffn)) fused matmul output
     let logits: UnsafeMutablePointer<Float>      // (vocab) last position
     let ropeCos: UnsafeMutablePointer<Float>     // (batch, hd/2)
     let ropeSin: UnsafeMutablePointer<Float>     // (batch, hd/2)
@@ -26,9 +28,11 @@ final class ForwardBuffers {
         x = .allocate(capacity: batch * c.embeddingLength)
         h = .allocate(capacity: batch * c.embeddingLength)
         q = .allocate(capacity: batch * c.qWidth)
+        k = .allocate(capacity: batch * c.kvWidth)
         attn = .allocate(capacity: batch * c.qWidth)
         gate = .allocate(capacity: batch * c.feedForwardLength)
         up = .allocate(capacity: batch * c.feedForwardLength)
+        fused = .allocate(capacity: batch * max(c.qWidth + 2 * c.kvWidth, 2 * c.feedForwardLength))
         logits = .allocate(capacity: c.vocabularySize)
         logits.initialize(repeating: 0, count: c.vocabularySize)
         ropeCos = .allocate(capacity: batch * c.headDim / 2)
@@ -37,7 +41,10 @@ final class ForwardBuffers {
         var scratchBytes = 64
         let w = model.weights
         var matrices = [w.output]
-        for l in w.layers { matrices += [l.wq, l.wk, l.wv, l.wo, l.wGate, l.wUp, l.wDown] }
+        for l in w.layers {
+            matrices += [l.wq, l.wk, l.wv, l.wo, l.wGate, l.wUp, l.wDown]
+            matrices += [l.wqkv, l.wqk, l.wGateUp].compactMap { $0 }
+        }
         for m in matrices {
             scratchBytes = max(scratchBytes, Int(tk_matmul_scratch_bytes(Int32(m.type.rawValue), Int64(m.columns), Int64(batch))))
         }
@@ -46,8 +53,8 @@ final class ForwardBuffers {
 
     deinit {
         tokenIds.deallocate(); positions.deallocate()
-        x.deallocate(); h.deallocate(); q.deallocate(); attn.deallocate()
-        gate.deallocate(); up.deallocate(); logits.deallocate()
+        x.deallocate(); h.deallocate(); q.deallocate(); k.deallocate(); attn.deallocate()
+        gate.deallocate(); up.deallocate(); fused.deallocate(); logits.deallocate()
         ropeCos.deallocate(); ropeSin.deallocate()
         attentionScratch.deallocate(); matmulScratch.deallocate()
     }

@@ -25,7 +25,7 @@ public final class InferenceSession {
     private var allLogits: UnsafeMutablePointer<Float>?
 
     public init(model: Model, contextLength: Int, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
-                maxBatch: Int = 64) throws {
+                maxBatch: Int = 256) throws {
         let c = model.config
         guard contextLength >= 1 else { throw InferenceError.contextOverflow(needed: 1, capacity: contextLength) }
         self.model = model
@@ -84,22 +84,26 @@ public final class InferenceSession {
         }
     }
 
+    /// Appends one token (a decode step) and computes its logits; allocation-free.
+    public func evaluate(token: Int32) throws {
+        guard tokens.count < contextLength else { throw InferenceError.contextOverflow(needed: tokens.count + 1, capacity: contextLength) }
+        guard token >= 0, Int(token) < vocabularySize else { throw InferenceError.invalidTokenId(Int(token), vocabularySize: vocabularySize) }
+        keptRows = 0
+        buffers.tokenIds[0] = token
+        forward(count: 1, logits: buffers.logits, logitRows: 1)
+        tokens.append(token)
+    }
+
     /// Appends `newTokens` and returns the logits of every one of them: (n, vocab) row-major.
     /// (Teacher-forced checks and speculative verification need every position.)
     public func evaluateAllLogits(_ newTokens: [Int32]) throws -> [Float] {
         try validate(newTokens)
         let v = vocabularySize
-        let chunkLogits: UnsafeMutablePointer<Float>
-        if let existing = allLogits {
-            chunkLogits = existing
-        } else {
-            chunkLogits = .allocate(capacity: maxBatch * v)
-            allLogits = chunkLogits
-        }
+        let chunkLogits = rowLogitsBuffer()
         var out = [Float](repeating: 0, count: newTokens.count * v)
         var done = 0
         while done < newTokens.count {
-            let n = min(maxBatch, newTokens.count - done)
+            let n = min(allLogitsChunk, newTokens.count - done)
             runChunk(newTokens, from: done, count: n, logits: chunkLogits, logitRows: n)
             out.withUnsafeMutableBufferPointer { dst in
                 dst.baseAddress.map { ($0 + done * v).update(from: chunkLogits, count: n * v) }
@@ -110,7 +114,50 @@ public final class InferenceSession {
         return out
     }
 
+    /// Most tokens `evaluateKeepingRowLogits` takes at once.
+    public var maxRowLogits: Int { allLogitsChunk }
+
+    /// Appends up to `maxRowLogits` tokens and keeps the logits of each of them, readable with
+    /// `rowLogits(_:)` until the next evaluation (speculative verification: one batched pass
+    /// checks several drafted tokens). Allocation-free after the first call.
+    public func evaluateKeepingRowLogits(_ newTokens: [Int32]) throws {
+        precondition(newTokens.count <= allLogitsChunk, "at most \(allLogitsChunk) tokens per call")
+        try validate(newTokens)
+        guard !newTokens.isEmpty else { return }
+        let rows = rowLogitsBuffer()
+        runChunk(newTokens, from: 0, count: newTokens.count, logits: rows, logitRows: newTokens.count)
+        keptRows = newTokens.count
+        buffers.logits.update(from: rows + (newTokens.count - 1) * vocabularySize, count: vocabularySize)
+    }
+
+    /// Logits (vocab) of row `index` of the last `evaluateKeepingRowLogits` call, writable.
+    public func rowLogits(_ index: Int) -> UnsafeMutableBufferPointer<Float> {
+        precondition(index >= 0 && index < keptRows, "row \(index) was not kept")
+        return UnsafeMutableBufferPointer(start: rowLogitsBuffer() + index * vocabularySize, count: vocabularySize)
+    }
+
+    /// Makes row `index` of the kept logits the current `lastLogits` (after a rollback with
+    /// `truncate(to:)`, the logits that follow the last accepted token).
+    public func useRowLogitsAsLast(_ index: Int) {
+        let row = rowLogits(index)
+        if let base = row.baseAddress { buffers.logits.update(from: base, count: vocabularySize) }
+    }
+
+    private var keptRows = 0
+
+    private func rowLogitsBuffer() -> UnsafeMutablePointer<Float> {
+        if let existing = allLogits { return existing }
+        let fresh = UnsafeMutablePointer<Float>.allocate(capacity: allLogitsChunk * vocabularySize)
+        allLogits = fresh
+        return fresh
+    }
+
+    /// Chunk size when every position's logits are kept: (chunk, vocab) floats of buffer
+    /// (64 x 151,936 x 4 B = 39 MB), allocated on first use only.
+    private var allLogitsChunk: Int { min(maxBatch, 64) }
+
     private func validate(_ newTokens: [Int32]) throws {
+        keptRows = 0
         let needed = tokens.count + newTokens.count
         guard needed <= contextLength else { throw InferenceError.contextOverflow(needed: needed, capacity: contextLength) }
         for t in newTokens where t < 0 || Int(t) >= vocabularySize {
@@ -160,28 +207,45 @@ public final class InferenceSession {
             // h (n, d) = rmsnorm(x) * attn_norm
             tk_rmsnorm(b.h, b.x, layer.attnNorm.values, Int64(d), Int64(n), eps)
             mark(.norm)
-            // q (n, heads*hd) = Wq h; k, v (n, kv*hd) written straight into the cache rows.
-            let kRows = cache.keys[l] + start * c.kvWidth
+            // q (n, heads*hd) = Wq h + bq; k (n, kv*hd) = Wk h + bk; v (n, kv*hd) = Wv h + bv,
+            // v written straight into its cache rows.
             let vRows = cache.values[l] + start * c.kvWidth
-            matmul(layer.wq, b.h, n, b.q)
-            matmul(layer.wk, b.h, n, kRows)
-            matmul(layer.wv, b.h, n, vRows)
+            let (qw, kvw) = (Int64(c.qWidth), Int64(c.kvWidth))
+            if let qkv = layer.wqkv {
+                // fused (n, q|k|v) -> q, k, v
+                matmul(qkv, b.h, n, b.fused)
+                tk_copy_columns(b.q, b.fused, Int64(n), qw + 2 * kvw, 0, qw)
+                tk_copy_columns(b.k, b.fused, Int64(n), qw + 2 * kvw, qw, kvw)
+                tk_copy_columns(vRows, b.fused, Int64(n), qw + 2 * kvw, qw + kvw, kvw)
+            } else if let qk = layer.wqk {
+                matmul(qk, b.h, n, b.fused)
+                tk_copy_columns(b.q, b.fused, Int64(n), qw + kvw, 0, qw)
+                tk_copy_columns(b.k, b.fused, Int64(n), qw + kvw, qw, kvw)
+                matmul(layer.wv, b.h, n, vRows)
+            } else {
+                matmul(layer.wq, b.h, n, b.q)
+                matmul(layer.wk, b.h, n, b.k)
+                matmul(layer.wv, b.h, n, vRows)
+            }
             mark(.qkvMatmul)
             if let bq = layer.bq { tk_add_bias(b.q, bq.values, Int64(c.qWidth), Int64(n)) }
-            if let bk = layer.bk { tk_add_bias(kRows, bk.values, Int64(c.kvWidth), Int64(n)) }
+            if let bk = layer.bk { tk_add_bias(b.k, bk.values, Int64(c.kvWidth), Int64(n)) }
             if let bv = layer.bv { tk_add_bias(vRows, bv.values, Int64(c.kvWidth), Int64(n)) }
             switch c.architecture {
             case .qwen2:
                 tk_rope_neox(b.q, Int64(n), Int64(c.qWidth), Int64(c.headCount), Int64(hd), b.ropeCos, b.ropeSin)
-                tk_rope_neox(kRows, Int64(n), Int64(c.kvWidth), Int64(c.kvHeadCount), Int64(hd), b.ropeCos, b.ropeSin)
+                tk_rope_neox(b.k, Int64(n), Int64(c.kvWidth), Int64(c.kvHeadCount), Int64(hd), b.ropeCos, b.ropeSin)
             case .llama:
                 tk_rope_norm(b.q, Int64(n), Int64(c.qWidth), Int64(c.headCount), Int64(hd), b.ropeCos, b.ropeSin)
-                tk_rope_norm(kRows, Int64(n), Int64(c.kvWidth), Int64(c.kvHeadCount), Int64(hd), b.ropeCos, b.ropeSin)
+                tk_rope_norm(b.k, Int64(n), Int64(c.kvWidth), Int64(c.kvHeadCount), Int64(hd), b.ropeCos, b.ropeSin)
             }
+            // Keys go into the cache transposed: (kv_heads, hd, capacity).
+            tk_store_keys_transposed(cache.keys[l], b.k, Int64(n), Int64(start), Int64(c.kvHeadCount), Int64(hd), Int64(contextLength))
             mark(.biasRope)
             // attn (n, heads*hd) = softmax(q k^T / sqrt(hd), causal) v
             tk_attention(pool, b.attn, b.q, cache.keys[l], cache.values[l], Int64(n), Int64(start),
-                         Int64(c.headCount), Int64(c.kvHeadCount), Int64(hd), b.attentionScratch, Int64(contextLength))
+                         Int64(c.headCount), Int64(c.kvHeadCount), Int64(hd), Int64(contextLength),
+                         b.attentionScratch, Int64(contextLength))
             mark(.attention)
             // x += Wo attn
             matmul(layer.wo, b.attn, n, b.h)
@@ -191,10 +255,17 @@ public final class InferenceSession {
             // h = rmsnorm(x) * ffn_norm; x += Wdown (silu(Wgate h) * Wup h)
             tk_rmsnorm(b.h, b.x, layer.ffnNorm.values, Int64(d), Int64(n), eps)
             mark(.norm)
-            matmul(layer.wGate, b.h, n, b.gate)
-            matmul(layer.wUp, b.h, n, b.up)
-            mark(.gateUpMatmul)
-            tk_silu_mul(b.gate, b.up, Int64(n * c.feedForwardLength))
+            if let gateUp = layer.wGateUp {
+                // fused (n, gate|up) -> gate = silu(gate) * up
+                matmul(gateUp, b.h, n, b.fused)
+                mark(.gateUpMatmul)
+                tk_silu_mul_split(b.gate, b.fused, Int64(c.feedForwardLength), Int64(n))
+            } else {
+                matmul(layer.wGate, b.h, n, b.gate)
+                matmul(layer.wUp, b.h, n, b.up)
+                mark(.gateUpMatmul)
+                tk_silu_mul(b.gate, b.up, Int64(n * c.feedForwardLength))
+            }
             mark(.siluMul)
             matmul(layer.wDown, b.gate, n, b.h)
             mark(.downMatmul)

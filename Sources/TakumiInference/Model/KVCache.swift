@@ -1,6 +1,7 @@
 /// Keys and values of every layer for positions 0..<capacity, float32.
-/// Layout per layer: (capacity, kv_heads * head_dim), one row per position, so a batch of
-/// new tokens is a contiguous block the k/v projections write into directly.
+/// Per layer, keys are stored transposed, (kv_heads, head_dim, capacity), so attention
+/// scores over many positions are plain vector FMAs; values are (capacity, kv_heads *
+/// head_dim), one row per position, so the v projection writes new rows in place.
 final class KVCache {
     let capacity: Int
     let rowWidth: Int

@@ -22,29 +22,66 @@ public struct WeightMatrix: @unchecked Sendable {
         self.columns = columns
         data = t.data
     }
+
+    init(name: String, type: GGMLType, rows: Int, columns: Int, data: UnsafeRawPointer) {
+        self.name = name
+        self.type = type
+        self.rows = rows
+        self.columns = columns
+        self.data = data
+    }
 }
 
-/// A vector (norm weight, bias) as owned float32, converted from whatever type the file uses.
-/// Vectors are tiny, so owning them costs nothing and keeps the hot path type-free.
-public final class WeightVector: @unchecked Sendable {
+/// A vector (norm weight, bias) as float32, converted from whatever type the file uses.
+/// Vectors are tiny, so owning a float copy costs nothing and keeps the hot path type-free.
+/// The memory belongs to the `VectorArena` of the `ModelWeights` it came from; being a plain
+/// pointer, using it in the forward pass costs no reference counting.
+public struct WeightVector: @unchecked Sendable {
     public let name: String
-    public let values: UnsafeMutablePointer<Float>
+    public let values: UnsafePointer<Float>
     public let count: Int
+}
 
-    init(_ t: GGUFTensor, file: GGUFFile, count: Int) throws {
+/// Owns the float copies of all weight vectors and the fused matrices of a model; frees
+/// them together.
+final class VectorArena {
+    private var blocks: [UnsafeMutablePointer<Float>] = []
+    private var rawBlocks: [UnsafeMutableRawPointer] = []
+
+    /// The rows of `parts` stacked into one matrix, so one matmul (one pass of the thread
+    /// pool) computes them all; nil unless they share type and width.
+    func fuse(_ parts: [WeightMatrix], name: String) -> WeightMatrix? {
+        guard let first = parts.first, parts.count > 1,
+              parts.allSatisfy({ $0.type == first.type && $0.columns == first.columns }),
+              let rowBytes = first.type.rowBytes(first.columns) else { return nil }
+        let rows = parts.reduce(0) { $0 + $1.rows }
+        let data = UnsafeMutableRawPointer.allocate(byteCount: rows * rowBytes, alignment: 64)
+        rawBlocks.append(data)
+        var offset = 0
+        for part in parts {
+            (data + offset).copyMemory(from: part.data, byteCount: part.rows * rowBytes)
+            offset += part.rows * rowBytes
+        }
+        return WeightMatrix(name: name, type: first.type, rows: rows, columns: first.columns, data: UnsafeRawPointer(data))
+    }
+
+    func vector(_ t: GGUFTensor, file: GGUFFile, count: Int) throws -> WeightVector {
         guard t.dims == [count] else {
             throw InferenceError.badTensorShape(path: file.path, tensor: t.name, expected: "dims [\(count)]", found: "dims \(t.dims)")
         }
-        guard tk_type_supported(Int32(t.type.rawValue)) || t.type == .f32 else {
+        guard tk_type_supported(Int32(t.type.rawValue)) else {
             throw InferenceError.unknownTensorType(path: file.path, tensor: t.name, type: t.type.rawValue)
         }
-        name = t.name
-        self.count = count
-        values = .allocate(capacity: count)
+        let values = UnsafeMutablePointer<Float>.allocate(capacity: count)
+        blocks.append(values)
         tk_dequantize_row(Int32(t.type.rawValue), t.data, values, Int64(count))
+        return WeightVector(name: t.name, values: values, count: count)
     }
 
-    deinit { values.deallocate() }
+    deinit {
+        blocks.forEach { $0.deallocate() }
+        rawBlocks.forEach { $0.deallocate() }
+    }
 }
 
 /// The weights of one transformer block.
@@ -61,6 +98,11 @@ public struct LayerWeights: @unchecked Sendable {
     public let wGate: WeightMatrix         // (ffn, d)
     public let wUp: WeightMatrix           // (ffn, d)
     public let wDown: WeightMatrix         // (d, ffn)
+    /// Fused copies (fewer thread-pool passes per layer): q|k|v stacked when all three share a
+    /// type, else q|k when those two do; gate|up. The forward pass uses them when present.
+    public var wqkv: WeightMatrix? = nil   // (heads*hd + 2*kv_heads*hd, d)
+    public var wqk: WeightMatrix? = nil    // (heads*hd + kv_heads*hd, d)
+    public var wGateUp: WeightMatrix? = nil // (2*ffn, d)
 }
 
 /// All weights of the model, pointing into the mapped GGUF file.
@@ -70,14 +112,18 @@ public final class ModelWeights: @unchecked Sendable {
     /// (vocab, d): `output.weight`, or the token embedding when the model ties them.
     public let output: WeightMatrix
     public let layers: [LayerWeights]
+    private let arena: VectorArena
 
-    init(file: GGUFFile, config c: ModelConfig) throws {
+    /// - fuseMatrices: stack q|k|v and gate|up into owned copies (see `LayerWeights`).
+    init(file: GGUFFile, config c: ModelConfig, fuseMatrices: Bool = true) throws {
+        let arena = VectorArena()
+        self.arena = arena
         let d = c.embeddingLength
         func matrix(_ name: String, rows: Int, columns: Int) throws -> WeightMatrix {
             try WeightMatrix(file.tensor(name), file: file, rows: rows, columns: columns)
         }
         func vector(_ name: String, _ n: Int) throws -> WeightVector {
-            try WeightVector(file.tensor(name), file: file, count: n)
+            try arena.vector(file.tensor(name), file: file, count: n)
         }
         func optionalVector(_ name: String, _ n: Int) throws -> WeightVector? {
             file.hasTensor(name) ? try vector(name, n) : nil
@@ -91,7 +137,7 @@ public final class ModelWeights: @unchecked Sendable {
         for i in 0..<c.layerCount {
             let p = "blk.\(i)."
             let biases = c.architecture == .qwen2
-            layers.append(LayerWeights(
+            var layer = LayerWeights(
                 attnNorm: try vector(p + "attn_norm.weight", d),
                 wq: try matrix(p + "attn_q.weight", rows: c.qWidth, columns: d),
                 wk: try matrix(p + "attn_k.weight", rows: c.kvWidth, columns: d),
@@ -103,7 +149,17 @@ public final class ModelWeights: @unchecked Sendable {
                 ffnNorm: try vector(p + "ffn_norm.weight", d),
                 wGate: try matrix(p + "ffn_gate.weight", rows: c.feedForwardLength, columns: d),
                 wUp: try matrix(p + "ffn_up.weight", rows: c.feedForwardLength, columns: d),
-                wDown: try matrix(p + "ffn_down.weight", rows: d, columns: c.feedForwardLength)))
+                wDown: try matrix(p + "ffn_down.weight", rows: d, columns: c.feedForwardLength))
+            if fuseMatrices {
+                layer.wqkv = arena.fuse([layer.wq, layer.wk, layer.wv], name: p + "attn_qkv")
+                if layer.wqkv == nil { layer.wqk = arena.fuse([layer.wq, layer.wk], name: p + "attn_qk") }
+                layer.wGateUp = arena.fuse([layer.wGate, layer.wUp], name: p + "ffn_gate_up")
+                // The originals are not read again: let their pages go.
+                var copied = [layer.wGate, layer.wUp].filter { _ in layer.wGateUp != nil }
+                if layer.wqkv != nil { copied += [layer.wq, layer.wk, layer.wv] } else if layer.wqk != nil { copied += [layer.wq, layer.wk] }
+                for m in copied { file.releasePages(ofTensor: m.name) }
+            }
+            layers.append(layer)
         }
         self.layers = layers
     }

@@ -1,0 +1,95 @@
+import CKernels
+import Foundation
+import Testing
+
+/// The C transformer ops (tk_ops.h) against straightforward Swift, at every kernel level.
+@Suite("Transformer ops", .serialized)
+struct OpsTests {
+    /// Attention of query token t (position start + t) against the whole cache, in Double.
+    static func referenceAttention(q: [Float], k: [Float], v: [Float], tokens: Int, start: Int,
+                                   heads: Int, kvHeads: Int, hd: Int) -> [Float] {
+        var out = [Float](repeating: 0, count: tokens * heads * hd)
+        for t in 0..<tokens {
+            for h in 0..<heads {
+                let kvh = h / (heads / kvHeads)
+                let visible = start + t + 1
+                var scores = (0..<visible).map { p -> Double in
+                    var s = 0.0
+                    for i in 0..<hd { s += Double(q[(t * heads + h) * hd + i]) * Double(k[(p * kvHeads + kvh) * hd + i]) }
+                    return s / Double(hd).squareRoot()
+                }
+                let m = scores.max()!
+                scores = scores.map { exp($0 - m) }
+                let sum = scores.reduce(0, +)
+                for i in 0..<hd {
+                    var acc = 0.0
+                    for p in 0..<visible { acc += scores[p] / sum * Double(v[(p * kvHeads + kvh) * hd + i]) }
+                    out[(t * heads + h) * hd + i] = Float(acc)
+                }
+            }
+        }
+        return out
+    }
+
+    @Test(arguments: [TK_LEVEL_SCALAR, TK_LEVEL_AVX2, TK_LEVEL_AVX512], [0, 37, 150])
+    func attentionMatchesReference(level: tk_level, start: Int) throws {
+        let saved = tk_kernel_level()
+        tk_set_kernel_level(level.rawValue)
+        defer { tk_set_kernel_level(saved) }
+        let (tokens, heads, kvHeads, hd, ctx) = (5, 14, 2, 64, 160)
+        var rng = TestRNG(seed: 11)
+        let q = rng.floats(tokens * heads * hd, scale: 2)
+        let k = rng.floats(ctx * kvHeads * hd, scale: 2)
+        let v = rng.floats(ctx * kvHeads * hd)
+        let want = Self.referenceAttention(q: q, k: k, v: v, tokens: tokens, start: start, heads: heads, kvHeads: kvHeads, hd: hd)
+        // The cache keeps keys transposed: (kv_heads, hd, capacity).
+        var kt = [Float](repeating: .nan, count: ctx * kvHeads * hd)
+        tk_store_keys_transposed(&kt, k, Int64(start + tokens), 0, Int64(kvHeads), Int64(hd), Int64(ctx))
+        let pool = try #require(tk_pool_create(2))
+        defer { tk_pool_destroy(pool) }
+        for usePool in [false, true] {
+            var out = [Float](repeating: .nan, count: tokens * heads * hd)
+            var scratch = [Float](repeating: 0, count: Int(tk_attention_scratch_floats(2, Int64(ctx))))
+            tk_attention(usePool ? pool : nil, &out, q, kt, v, Int64(tokens), Int64(start), Int64(heads), Int64(kvHeads),
+                         Int64(hd), Int64(ctx), &scratch, Int64(ctx))
+            let err = zip(out, want).map { abs($0 - $1) }.max()!
+            #expect(err < 1e-5, "level \(level), start \(start), pool \(usePool): max error \(err)")
+        }
+    }
+
+    @Test func rmsnormRopeSiluSoftmax() {
+        var rng = TestRNG(seed: 5)
+        let n = 96
+        let x = rng.floats(2 * n, scale: 3), w = rng.floats(n)
+        var y = [Float](repeating: 0, count: 2 * n)
+        tk_rmsnorm(&y, x, w, Int64(n), 2, 1e-6)
+        for r in 0..<2 {
+            let row = x[(r * n)..<((r + 1) * n)]
+            let scale = 1 / (row.reduce(0.0) { $0 + Double($1 * $1) } / Double(n) + 1e-6).squareRoot()
+            for i in 0..<n { #expect(abs(y[r * n + i] - Float(Double(row[row.startIndex + i]) * scale) * w[i]) < 1e-5) }
+        }
+
+        // NEOX rotary at position 3, head size 8, base 100: pairs (i, i + 4).
+        let hd = 8
+        var cosT = [Float](repeating: 0, count: hd / 2), sinT = cosT
+        tk_rope_tables(&cosT, &sinT, [3], 1, Int64(hd), 100)
+        var v = (0..<hd).map { Float($0 + 1) }
+        tk_rope_neox(&v, 1, Int64(hd), 1, Int64(hd), cosT, sinT)
+        for i in 0..<(hd / 2) {
+            let angle = 3 * pow(100.0, -2 * Double(i) / Double(hd))
+            let a = Double(i + 1), b = Double(i + 1 + hd / 2)
+            #expect(abs(Double(v[i]) - (a * cos(angle) - b * sin(angle))) < 1e-5)
+            #expect(abs(Double(v[i + hd / 2]) - (a * sin(angle) + b * cos(angle))) < 1e-5)
+        }
+
+        var g: [Float] = [-2, 0, 1, 5], u: [Float] = [1, 2, 3, -1]
+        tk_silu_mul(&g, u, 4)
+        #expect(zip(g, [-2.0 / (1 + exp(2.0)), 0, 3 / (1 + exp(-1.0)), -5 / (1 + exp(-5.0))]).allSatisfy { abs(Double($0) - $1) < 1e-6 })
+        _ = u
+
+        var logits: [Float] = [1, 2, 3]
+        let lse = tk_softmax(&logits, 3)
+        #expect(abs(Double(lse) - log(exp(1.0) + exp(2.0) + exp(3.0))) < 1e-5)
+        #expect(abs(logits.reduce(0, +) - 1) < 1e-6)
+    }
+}
