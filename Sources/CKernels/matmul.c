@@ -25,11 +25,11 @@ static int64_t x_row_bytes(int type, int64_t n_in) {
 }
 
 float tk_vec_dot(int type, int64_t n, const void *w_row, const void *x_row) {
-    tk_rows_kernel k = pick_kernel(type);
-    if (!k || tk_row_bytes(type, n) < 0) return 0;
+    tk_rows_kernel kernel = pick_kernel(type);
+    if (!kernel || tk_row_bytes(type, n) < 0) return 0;
     if (!uses_x8(type)) {
         float out;
-        k(n, w_row, x_row, 0, 1, &out);
+        kernel(n, w_row, x_row, 0, 1, &out);
         return out;
     }
     /* The public activation format is Q8_0; the kernels read x8 (see quant_blocks.h).
@@ -50,7 +50,7 @@ float tk_vec_dot(int type, int64_t n, const void *w_row, const void *x_row) {
             for (int k = 0; k < 8; k++) dexp[8 * b + k] = d;
         }
         float part;
-        k(len, (const char *)w_row + start / QK * w_block_bytes, buf, 0, 1, &part);
+        kernel(len, (const char *)w_row + start / QK * w_block_bytes, buf, 0, 1, &part);
         sum += part;
     }
     return sum;

@@ -2,8 +2,8 @@
  *
  * A run is published in two words: `join` ((run generation << 32) | CLOSED bit | number of
  * workers that joined) and `generation` (the futex word workers sleep on). Workers spin on
- * `generation` for a while (decode issues ~170 matmuls per token, microseconds apart, so
- * sleeping between them would cost a futex wake-up each time), then sleep on it. A worker
+ * `generation` for a while (decode issues ~170 matmuls per token, microseconds apart, and a
+ * futex wake-up costs an inter-processor interrupt, ~10 µs in a VM), then sleep on it. A worker
  * joins a run with a CAS on `join`, which also hands it a unique thread index; a closed run
  * (tk_pool_run_shared, after the caller finished its share) cannot be joined, so a worker the
  * OS did not schedule in time is simply not waited for. Completion is the `finished` count
@@ -21,13 +21,19 @@
 #include "tk_pool.h"
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
+#include <x86intrin.h>
 #define CPU_RELAX() _mm_pause()
+#define SPIN_CLOCK() __rdtsc()
+/* Spin for ~100 µs of time-stamp counter ticks (2-4 GHz on the CPUs we run on) before
+ * sleeping: longer than the gaps between the matmuls of a token, short enough that an idle
+ * pool stops burning a core almost at once. Counted in time, not iterations, because
+ * `pause` takes anywhere from ~10 to ~140 cycles depending on the core. */
+#define SPIN_TICKS 300000u
 #else
 #define CPU_RELAX() ((void)0)
+#define SPIN_CLOCK() ((uint64_t)0)
+#define SPIN_TICKS 0u
 #endif
-
-/* ~50-100 µs of spinning before sleeping (pause is ~40-140 cycles depending on the core). */
-#define SPIN_ITERATIONS 4000
 #define JOIN_CLOSED 0x80000000u
 #define JOIN_COUNT 0x7fffffffu
 
@@ -55,13 +61,13 @@ static void *worker_main(void *p) {
     tk_pool *pool = p;
     uint32_t done = 0; /* generation of the last run this worker joined or skipped */
     for (;;) {
-        int spins = 0;
+        uint64_t spin_start = SPIN_CLOCK();
         while (atomic_load_explicit(&pool->generation, memory_order_acquire) == done) {
-            if (++spins < SPIN_ITERATIONS) { CPU_RELAX(); continue; }
+            if (SPIN_CLOCK() - spin_start < SPIN_TICKS) { CPU_RELAX(); continue; }
             atomic_fetch_add(&pool->sleepers, 1);
             futex_wait(&pool->generation, done); /* returns at once if generation moved */
             atomic_fetch_sub(&pool->sleepers, 1);
-            spins = 0;
+            spin_start = SPIN_CLOCK();
         }
         if (atomic_load_explicit(&pool->stop, memory_order_acquire)) return NULL;
         uint64_t s = atomic_load_explicit(&pool->join, memory_order_acquire);
@@ -122,14 +128,14 @@ static void run(tk_pool *pool, tk_pool_fn fn, void *ctx, bool shared) {
     fn(ctx, 0, pool->n_threads);
     uint32_t expected = (uint32_t)pool->n_threads - 1;
     if (shared) expected = (uint32_t)(atomic_fetch_or(&pool->join, JOIN_CLOSED) & JOIN_COUNT);
-    int spins = 0;
+    uint64_t spin_start = SPIN_CLOCK();
     uint32_t f;
     while ((f = atomic_load_explicit(&pool->finished, memory_order_acquire)) != expected) {
-        if (++spins < SPIN_ITERATIONS) { CPU_RELAX(); continue; }
+        if (SPIN_CLOCK() - spin_start < SPIN_TICKS) { CPU_RELAX(); continue; }
         atomic_store(&pool->caller_sleeping, 1);
         if ((f = atomic_load(&pool->finished)) != expected) futex_wait(&pool->finished, f);
         atomic_store(&pool->caller_sleeping, 0);
-        spins = 0;
+        spin_start = SPIN_CLOCK();
     }
 }
 

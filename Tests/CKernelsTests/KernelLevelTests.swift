@@ -39,13 +39,15 @@ import Testing
         }
     }
 
+    /// Only return values are checked: re-reading the level could see another test
+    /// target's concurrent tk_set_kernel_level.
     @Test func setKernelLevelClampsToTheCPU() {
         let best = tk_cpu_best_level()
         #expect(tk_set_kernel_level(KernelLevel.avx512 + 5) == best)
-        #expect(tk_kernel_level() == best)
         #expect(tk_set_kernel_level(KernelLevel.scalar) == KernelLevel.scalar)
-        #expect(tk_kernel_level() == KernelLevel.scalar)
         #expect(tk_set_kernel_level(KernelLevel.auto) == best)
+        let level = tk_kernel_level()
+        #expect(level >= KernelLevel.scalar && level <= best)
     }
 
     struct MatmulCase: CustomStringConvertible, Sendable {
