@@ -19,6 +19,9 @@ public struct ContextCommand: ParsableCommand {
     @Flag(name: .long, help: "Also print the context text itself, as it would be sent.")
     var full = false
 
+    @Flag(name: .long, help: "Do not read or write the term cache ($TAKUMI_HOME/cache/context).")
+    var noCache = false
+
     @Argument(help: "What you want done, in words.")
     var instruction: String
 
@@ -47,7 +50,8 @@ public struct ContextCommand: ParsableCommand {
         let selection: ContextSelection
         do {
             selection = try ContextSelector(repository: repository)
-                .select(ContextRequest(instruction: instruction, paths: absolute, budget: budget))
+                .select(ContextRequest(instruction: instruction, paths: absolute, budget: budget,
+                                       cacheDirectory: noCache ? nil : Self.cacheDirectory()))
         } catch {
             console.diagnostic("takumi: \(error)")
             throw ExitCode.failure
@@ -58,6 +62,13 @@ public struct ContextCommand: ParsableCommand {
         }
         console.resultLine(render(selection, console: console))
         if full { console.resultLine("\n" + selection.promptText()) }
+    }
+
+    /// `${TAKUMI_HOME:-~/.cache/takumi}/cache/context`.
+    static func cacheDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
+        let home = environment["TAKUMI_HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
+            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/takumi")
+        return home.appendingPathComponent("cache/context")
     }
 
     private func render(_ selection: ContextSelection, console: Console) -> String {

@@ -141,4 +141,40 @@ struct ContextCase: Codable, CustomStringConvertible {
             try ContextSelector(repository: repository).select(ContextRequest(instruction: "x", paths: ["../outside.txt"]))
         }
     }
+
+    @Test func termCacheGivesTheSameAnswerAndNeverServesStaleContent() throws {
+        let fixture = try ContextFixture(copying: "mixed")
+        let cacheDirectory = URL(fileURLWithPath: fixture.root + "-cache")
+        defer { try? FileManager.default.removeItem(at: cacheDirectory) }
+        let repository = try Repository.open(path: fixture.root)
+        let selector = ContextSelector(repository: repository)
+        func select(_ instruction: String, cached: Bool) throws -> ContextSelection {
+            try selector.select(ContextRequest(instruction: instruction, budget: 2000,
+                                               cacheDirectory: cached ? cacheDirectory : nil))
+        }
+        let instruction = "ring_buffer_pop returns garbage when the buffer is empty"
+        let uncached = try select(instruction, cached: false)
+        let cold = try select(instruction, cached: true)
+        let files = try FileManager.default.contentsOfDirectory(atPath: cacheDirectory.path)
+        #expect(files.count == 1 && files[0].hasSuffix(".tkctx"))
+        let warm = try select(instruction, cached: true)
+        #expect(cold == uncached)
+        #expect(warm == uncached)
+
+        // A file edited after the cache was written is read afresh (it is dirty now).
+        try fixture.write("Sources/App/Settings.swift", "// zanzibar zanzibar zanzibar\n" + (try fixture.read("Sources/App/Settings.swift")))
+        let edited = try select("zanzibar", cached: true)
+        #expect(edited.files.first?.path == "Sources/App/Settings.swift")
+        #expect(edited == (try select("zanzibar", cached: false)))
+        // Committing it makes a new blob: cached under the new id, still correct.
+        try fixture.git("commit", "-q", "-am", "zanzibar")
+        #expect(try select("zanzibar", cached: true).files.first?.path == "Sources/App/Settings.swift")
+        #expect(try select("zanzibar", cached: true).files.first?.path == "Sources/App/Settings.swift")
+
+        // A damaged cache file is ignored and rewritten.
+        let cacheFile = cacheDirectory.appendingPathComponent(files[0])
+        try Data("TKCTX003 garbage".utf8).write(to: cacheFile)
+        #expect(try select(instruction, cached: true) == (try select(instruction, cached: false)))
+        #expect(try Data(contentsOf: cacheFile).count > 100)
+    }
 }

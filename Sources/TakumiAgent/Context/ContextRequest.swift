@@ -13,9 +13,14 @@ public struct ContextRequest: Sendable {
     public var maxFiles: Int
     /// Add recent commit summaries for the top files.
     public var includeHistory: Bool
+    /// Where to keep per-blob term counts between runs (nil: no cache). The CLI uses
+    /// `$TAKUMI_HOME/cache/context`.
+    public var cacheDirectory: URL?
 
     public init(instruction: String, paths: [String] = [], budget: Int = 6000,
-                filter: ContextPathFilter = ContextPathFilter(), maxFiles: Int = 8, includeHistory: Bool = true) {
+                filter: ContextPathFilter = ContextPathFilter(), maxFiles: Int = 8, includeHistory: Bool = true,
+                cacheDirectory: URL? = nil) {
+        self.cacheDirectory = cacheDirectory
         self.instruction = instruction
         self.paths = paths
         self.budget = budget

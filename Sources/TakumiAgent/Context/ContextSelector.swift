@@ -29,26 +29,52 @@ public struct ContextSelector {
         guard request.budget >= 64 else { throw ContextError.budgetTooSmall(request.budget) }
         let root = try repository.workingDirectory(for: "select context")
         let head = try repository.head()
-        let status = try repository.status()
+        var timer = PhaseTimer(enabled: ProcessInfo.processInfo.environment["TAKUMI_TIMING"] == "1")
+
+        // Candidates: tracked regular files plus the user's untracked (not ignored) files.
+        // (The index lists each path once; untracked paths are by definition not in it.)
+        var paths: [String] = []
+        var blobIDs: [String?] = []
+        for file in try repository.trackedFiles() where file.isRegularFile
+            && file.size <= UInt64(request.filter.maxFileBytes) && request.filter.accepts(path: file.path) {
+            paths.append(file.path)
+            blobIDs.append(file.blobID)
+        }
+        timer.lap("tracked files")
+
+        // Status (libgit2, one thread, mostly lstat) runs while the files are scanned. The scan
+        // trusts cached term counts by blob id; files status then reports modified are re-read.
+        let statusResult = RunInBackground { try repository.status() }
+        let cacheURL = request.cacheDirectory.map {
+            TermCache.url(in: $0, repositoryGitDirectory: repository.commonDirectory)
+        }
+        let oldCache = cacheURL.flatMap { TermCache.load(from: $0, maxFileBytes: request.filter.maxFileBytes) }
+        let queryTerms = Terms.queryTerms(request.instruction)
+        let index = LexicalIndex(root: root, paths: paths, queryTerms: queryTerms,
+                                 maxFileBytes: request.filter.maxFileBytes, blobIDs: blobIDs,
+                                 cache: oldCache, collectForCache: cacheURL != nil)
+        timer.lap("lexical scan of \(paths.count) files (\(index.freshlyScanned) read, rest cached)")
+        let status = try statusResult.wait()
+        timer.lap("status (remaining wait)")
         let dirty = Set(status.dirtyPaths)
         let info = ContextSelection.RepositoryInfo(
             root: repository.rootPath ?? root, head: head.commit, branch: head.branch,
             dirtyPaths: status.dirtyPaths, stagedPaths: status.stagedPaths)
-
-        // Candidates: tracked regular files plus the user's untracked (not ignored) files.
-        var paths: [String] = []
-        var seen = Set<String>()
-        for file in try repository.trackedFiles() where file.isRegularFile
-            && file.size <= UInt64(request.filter.maxFileBytes) && request.filter.accepts(path: file.path) {
-            if seen.insert(file.path).inserted { paths.append(file.path) }
+        let modified = Set(paths.indices.filter { dirty.contains(paths[$0]) })
+        index.rescan(root: root, fileIndices: modified.sorted(), maxFileBytes: request.filter.maxFileBytes)
+        if let cacheURL, oldCache == nil || index.scannedFiles(besides: modified) {
+            // Best effort: a cache that cannot be written only makes the next run slower.
+            try? index.makeCache(old: oldCache, maxFileBytes: request.filter.maxFileBytes, excluded: modified)
+                .save(to: cacheURL)
+            timer.lap("cache written")
         }
-        for path in status.untrackedPaths.prefix(2000) where request.filter.accepts(path: path) {
-            if seen.insert(path).inserted { paths.append(path) }
+        let untracked = status.untrackedPaths.prefix(2000).filter { request.filter.accepts(path: $0) }
+        if !untracked.isEmpty {
+            index.append(LexicalIndex(root: root, paths: Array(untracked), queryTerms: queryTerms,
+                                      maxFileBytes: request.filter.maxFileBytes))
+            paths += untracked
         }
 
-        let queryTerms = Terms.queryTerms(request.instruction)
-        let index = LexicalIndex(root: root, paths: paths, queryTerms: queryTerms,
-                                 maxFileBytes: request.filter.maxFileBytes)
         var scores = index.bm25()
         for (i, path) in paths.enumerated() where dirty.contains(path) && scores[i] > 0 { scores[i] *= 1.3 }
         let scoreByPath = Dictionary(paths.enumerated().map { ($1, scores[$0]) }, uniquingKeysWith: { a, _ in a })
@@ -76,6 +102,7 @@ public struct ContextSelector {
                 add(paths[i], .lexical, String(format: "BM25 %.2f: %@", scores[i], words.prefix(6).joined(separator: ", ")))
             }
         }
+        timer.lap("mentions and symbols")
         let named = candidates.filter { $0.reason == .named }
         let others = candidates.filter { $0.reason != .named }
             .sorted { ($0.reason, -$0.score) < ($1.reason, -$1.score) }
@@ -98,9 +125,11 @@ public struct ContextSelector {
             remaining -= file.tokens
         }
 
+        timer.lap("file contents, diffs, history")
         let used = files.reduce(0) { $0 + $1.tokens }
         let map = buildMap(paths: paths, scores: scores, selected: files.map(\.path),
                            allowance: request.budget - used, reader: &reader)
+        timer.lap("repository map")
         return ContextSelection(repository: info, instruction: request.instruction, budget: request.budget,
                                 files: files, map: map.text, mapTokens: map.tokens, totalTokens: used + map.tokens)
     }
@@ -191,6 +220,12 @@ public struct ContextSelector {
 
     // MARK: - Building the pieces
 
+    /// The directory part of a relative path ("" at the root), without Foundation bridging.
+    static func directory(of path: String) -> Substring {
+        guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) else { return "" }
+        return path[..<slash]
+    }
+
     private func buildFile(_ candidate: Candidate, reader: inout FileReader, allowance: Int, isDirty: Bool,
                            withHistory: Bool, hitTerms: Set<String>, instructionWords: Set<String>) -> ContextSelection.File? {
         let path = candidate.path
@@ -254,12 +289,12 @@ public struct ContextSelector {
                           reader: inout FileReader) -> (text: String, tokens: Int) {
         guard allowance > 16 else { return ("", 0) }
         let selectedSet = Set(selected)
-        let directories = Set(selected.map { ($0 as NSString).deletingLastPathComponent })
+        let directories = Set(selected.map(Self.directory(of:)))
         var order: [Int] = []
         var placed = Set<Int>()
         let ranked = paths.indices.filter { scores[$0] > 0 }.sorted { scores[$0] > scores[$1] }.prefix(200)
         for i in ranked where placed.insert(i).inserted { order.append(i) }
-        for i in paths.indices where directories.contains((paths[i] as NSString).deletingLastPathComponent) {
+        for i in paths.indices where directories.contains(Self.directory(of: paths[i])) {
             if placed.insert(i).inserted { order.append(i) }
         }
         var lines: [String] = []
@@ -317,5 +352,43 @@ struct FileReader {
         let symbols = SymbolScanner.symbols(in: text, language: language)
         symbolCache[path] = symbols
         return symbols
+    }
+}
+
+/// Per-phase wall-clock times on stderr when TAKUMI_TIMING=1 (for benchmarks, not normal output).
+struct PhaseTimer {
+    let enabled: Bool
+    private var last = DispatchTime.now()
+
+    init(enabled: Bool) { self.enabled = enabled }
+
+    mutating func lap(_ phase: String) {
+        guard enabled else { return }
+        let now = DispatchTime.now()
+        let milliseconds = Double(now.uptimeNanoseconds - last.uptimeNanoseconds) / 1e6
+        FileHandle.standardError.write(Data(String(format: "timing: %-36@ %8.1f ms\n", phase as NSString, milliseconds).utf8))
+        last = now
+    }
+}
+
+/// Runs a throwing closure on another thread; `wait()` returns its result.
+final class RunInBackground<T>: @unchecked Sendable {
+    private var result: Result<T, Error>?
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ body: @escaping () throws -> T) {
+        let thread = Thread { [self] in
+            result = Result { try body() }
+            done.signal()
+        }
+        thread.stackSize = 8 << 20
+        thread.start()
+    }
+
+    func wait() throws -> T {
+        done.wait()
+        // `result` is written before the semaphore is signalled.
+        guard let result else { fatalError("RunInBackground finished without a result") }
+        return try result.get()
     }
 }

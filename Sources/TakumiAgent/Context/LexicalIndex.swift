@@ -6,7 +6,7 @@ import Foundation
 /// Files are read with plain `read(2)` into a per-thread buffer and scanned as bytes (see
 /// `Terms`): no String or Data per file, work split across cores.
 final class LexicalIndex {
-    let paths: [String]
+    private(set) var paths: [String]
     let queryTerms: [String]
     /// Words per file (0 for a skipped file).
     private(set) var lengths: [Int32]
@@ -17,9 +17,14 @@ final class LexicalIndex {
 
     private static let pathWeight: Int32 = 3
 
-    init(root: String, paths: [String], queryTerms: [String], maxFileBytes: Int) {
+    /// Scans `paths` (relative to `root`). Files with a `blobIDs` entry (tracked files, assumed
+    /// clean) are taken from `cache` when it has them; with `collectForCache`, the full term
+    /// counts of freshly read ones are kept for `makeCache`.
+    init(root: String, paths: [String], queryTerms: [String], maxFileBytes: Int,
+         blobIDs: [String?]? = nil, cache: TermCache? = nil, collectForCache: Bool = false) {
         self.paths = paths
         self.queryTerms = queryTerms
+        self.blobIDs = blobIDs
         let termCount = queryTerms.count
         lengths = [Int32](repeating: 0, count: paths.count)
         frequencies = [Int32](repeating: 0, count: paths.count * termCount)
@@ -28,54 +33,173 @@ final class LexicalIndex {
 
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
         let rootPrefix = root.hasSuffix("/") ? root : root + "/"
+        // Fresh scans of cacheable files, per worker (merged into `newCache` afterwards).
+        var scanned = [[ScannedFile]](repeating: [], count: workers)
         lengths.withUnsafeMutableBufferPointer { lengthsBuffer in
             frequencies.withUnsafeMutableBufferPointer { frequencyBuffer in
                 isText.withUnsafeMutableBufferPointer { textBuffer in
-                    // Disjoint indices per worker: file i is handled by worker i % workers.
-                    DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: maxFileBytes + 1, alignment: 16)
-                        defer { buffer.deallocate() }
-                        var fileIndex = worker
-                        while fileIndex < paths.count {
-                            defer { fileIndex += workers }
-                            let base = fileIndex * termCount
-                            let count = Self.readFile(rootPrefix + paths[fileIndex], into: buffer)
-                            guard count >= 0, count <= maxFileBytes else { continue }
-                            let content = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
-                            if ContextPathFilter.looksBinary(content) { continue }
-                            textBuffer[fileIndex] = true
-                            var words = Terms.scan(content) { hash in
-                                if let term = table.index(of: hash) { frequencyBuffer[base + term] += 1 }
-                            }
-                            // Path words weigh more: "the parser" most likely means parser.py.
-                            let pathWords = paths[fileIndex].utf8.withContiguousStorageIfAvailable { pathBytes in
-                                Terms.scan(UnsafeRawBufferPointer(pathBytes)) { hash in
-                                    if let term = table.index(of: hash) { frequencyBuffer[base + term] += Self.pathWeight }
+                    scanned.withUnsafeMutableBufferPointer { scannedBuffer in
+                        // Each worker takes a contiguous slice of the (sorted) paths, so consecutive
+                        // files share a directory: files are opened relative to a cached directory
+                        // descriptor (openat) instead of walking the whole path each time.
+                        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: maxFileBytes + 1, alignment: 16)
+                            defer { buffer.deallocate() }
+                            var directory = DirectoryHandle(root: rootPrefix)
+                            defer { directory.close() }
+                            let begin = paths.count * worker / workers, end = paths.count * (worker + 1) / workers
+                            for fileIndex in begin..<end {
+                                let base = fileIndex * termCount
+                                var words = 0
+                                let blobID = blobIDs?[fileIndex]
+                                if let blobID, let cache, let entry = cache.entry(blobID) {
+                                    // Cached: add up the stored counts of the query's terms.
+                                    textBuffer[fileIndex] = entry.isText
+                                    guard entry.isText else { continue }
+                                    words = Int(entry.words)
+                                    cache.hashes.withUnsafeBufferPointer { hashes in
+                                        cache.counts.withUnsafeBufferPointer { counts in
+                                            for i in entry.start..<(entry.start + entry.count) {
+                                                if let term = table.index(of: hashes[i]) {
+                                                    frequencyBuffer[base + term] += Int32(clamping: counts[i])
+                                                }
+                                            }
+                                        }
+                                    }
+                                } else {
+                                    let count = directory.readFile(paths[fileIndex], into: buffer)
+                                    guard count >= 0 else { continue }
+                                    let content = UnsafeRawBufferPointer(rebasing: buffer[0..<min(count, buffer.count)])
+                                    let text = count <= maxFileBytes && !ContextPathFilter.looksBinary(content)
+                                    var allTerms: [UInt64: UInt32] = [:]
+                                    let collect = blobID != nil && collectForCache
+                                    if text {
+                                        words = Terms.scan(content) { hash in
+                                            if let term = table.index(of: hash) { frequencyBuffer[base + term] += 1 }
+                                            if collect { allTerms[hash, default: 0] += 1 }
+                                        }
+                                    }
+                                    if collect {
+                                        scannedBuffer[worker].append(ScannedFile(file: fileIndex, words: Int32(clamping: words),
+                                                                                 isText: text, terms: allTerms))
+                                    }
+                                    textBuffer[fileIndex] = text
+                                    guard text else { continue }
                                 }
-                            } ?? 0
-                            words += pathWords * Int(Self.pathWeight)
-                            lengthsBuffer[fileIndex] = Int32(clamping: words)
+                                // Path words weigh more: "the parser" most likely means parser.py.
+                                let pathWords = paths[fileIndex].utf8.withContiguousStorageIfAvailable { pathBytes in
+                                    Terms.scan(UnsafeRawBufferPointer(pathBytes)) { hash in
+                                        if let term = table.index(of: hash) { frequencyBuffer[base + term] += Self.pathWeight }
+                                    }
+                                } ?? 0
+                                words += pathWords * Int(Self.pathWeight)
+                                lengthsBuffer[fileIndex] = Int32(clamping: words)
+                            }
                         }
                     }
                 }
             }
         }
+        self.scanned = scanned.flatMap { $0 }
     }
 
-    /// Reads a whole file into `buffer`; returns its size, `buffer.count` when it is larger
-    /// than the buffer allows, or -1 when it cannot be read.
-    private static func readFile(_ path: String, into buffer: UnsafeMutableRawBufferPointer) -> Int {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        if fd < 0 { return -1 }
-        defer { close(fd) }
-        var total = 0
-        while total < buffer.count {
-            let count = read(fd, buffer.baseAddress! + total, buffer.count - total)
-            if count < 0 { if errno == EINTR { continue }; return -1 }
-            if count == 0 { break }
-            total += count
+    /// A file read from disk during the scan, with all its term counts (for the cache).
+    struct ScannedFile {
+        var file: Int
+        var words: Int32
+        var isText: Bool
+        var terms: [UInt64: UInt32]
+    }
+    private var scanned: [ScannedFile] = []
+    private let blobIDs: [String?]?
+
+    /// How many cacheable files had to be read (0 on a fully warm run).
+    var freshlyScanned: Int { scanned.count }
+
+    /// Whether files other than `excluded` had to be read (the cache is worth rewriting).
+    func scannedFiles(besides excluded: Set<Int>) -> Bool {
+        scanned.contains { !excluded.contains($0.file) }
+    }
+
+    /// The cache for the next run: entries of `old` still in use plus the files read now,
+    /// leaving out `excluded` files (modified in the working tree: their contents are not
+    /// their index blob).
+    func makeCache(old: TermCache?, maxFileBytes: Int, excluded: Set<Int>) -> TermCache {
+        let cache = TermCache(maxFileBytes: maxFileBytes)
+        guard let blobIDs else { return cache }
+        for item in scanned where !excluded.contains(item.file) {
+            if let id = blobIDs[item.file] { cache.add(blobID: id, words: item.words, isText: item.isText, terms: item.terms) }
         }
-        return total
+        if let old {
+            for (file, id) in blobIDs.enumerated() where !excluded.contains(file) {
+                if let id, let entry = old.entry(id) { cache.add(blobID: id, from: old, entry: entry) }
+            }
+        }
+        return cache
+    }
+
+    /// Re-reads the given files from the working tree (files found modified after a scan that
+    /// trusted their index blob).
+    func rescan(root: String, fileIndices: [Int], maxFileBytes: Int) {
+        guard !fileIndices.isEmpty else { return }
+        let fresh = LexicalIndex(root: root, paths: fileIndices.map { paths[$0] }, queryTerms: queryTerms,
+                                 maxFileBytes: maxFileBytes)
+        let termCount = queryTerms.count
+        for (k, i) in fileIndices.enumerated() {
+            lengths[i] = fresh.lengths[k]
+            isText[i] = fresh.isText[k]
+            for term in 0..<termCount { frequencies[i * termCount + term] = fresh.frequencies[k * termCount + term] }
+        }
+    }
+
+    /// An open directory descriptor for the directory of the last file read.
+    struct DirectoryHandle {
+        let root: String
+        private var path: Substring?
+        private var fd: Int32 = -1
+
+        init(root: String) { self.root = root }
+
+        /// Reads a whole file into `buffer`; returns its size, `buffer.count` when it is larger
+        /// than the buffer allows, or -1 when it cannot be read.
+        mutating func readFile(_ relative: String, into buffer: UnsafeMutableRawBufferPointer) -> Int {
+            // Split on the last "/" through the UTF-8 view (cheap; Character indexing is not).
+            let slash = relative.utf8.lastIndex(of: UInt8(ascii: "/"))
+            let directoryPart = slash.map { relative[..<$0] } ?? ""
+            let name = slash.map { String(relative[relative.utf8.index(after: $0)...]) } ?? relative
+            if directoryPart != path {
+                close()
+                fd = open(root + directoryPart, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                path = directoryPart
+            }
+            if fd < 0 { return -1 }
+            let file = openat(fd, name, O_RDONLY | O_CLOEXEC)
+            if file < 0 { return -1 }
+            defer { Glibc.close(file) }
+            var total = 0
+            while total < buffer.count {
+                let count = read(file, buffer.baseAddress! + total, buffer.count - total)
+                if count < 0 { if errno == EINTR { continue }; return -1 }
+                if count == 0 { break }
+                total += count
+            }
+            return total
+        }
+
+        mutating func close() {
+            if fd >= 0 { Glibc.close(fd) }
+            fd = -1
+            path = nil
+        }
+    }
+
+    /// Adds another scan of the same query (e.g. untracked files) after this one's files.
+    func append(_ other: LexicalIndex) {
+        precondition(other.queryTerms == queryTerms, "appending a scan of a different query")
+        paths += other.paths
+        lengths += other.lengths
+        frequencies += other.frequencies
+        isText += other.isText
     }
 
     func frequency(file: Int, term: Int) -> Int32 { frequencies[file * queryTerms.count + term] }
