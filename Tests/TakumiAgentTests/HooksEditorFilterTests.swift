@@ -26,6 +26,7 @@ struct HooksEditorFilterTests {
         guard case let .chat(messages)? = generator.requests.first?.prompt else { Issue.record("no chat"); return }
         #expect(messages[1].content.contains("```swift\n" + input + "\n```"))
         #expect(messages[1].content.contains("Instruction: use unlabeled parameters"))
+        #expect(!messages[1].content.contains("Context from"))
     }
 
     @Test func contextMarksTheSelectionInTheFile() throws {

@@ -82,6 +82,10 @@ struct MessagesCommitMessageWriterTests {
         #expect(user.contains("+    var strict = false"))
         #expect(user.contains("M Sources/Parser.swift (+1 -0)"))
         #expect(!user.contains("&lt;") && !user.contains("&gt;"))
+        #expect(!user.contains("Hint from the author"))
+        _ = try writer.write(diffText: diff, history: history, instruction: "speeds up parsing")
+        guard case let .chat(hinted)? = generator.requests.last?.prompt else { Issue.record("no chat"); return }
+        #expect(hinted.last?.content.contains("Hint from the author: speeds up parsing") == true)
     }
 
     @Test func japaneseHistoryAsksForJapanese() throws {

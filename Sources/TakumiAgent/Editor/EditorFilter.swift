@@ -61,13 +61,16 @@ public struct EditorFilter {
 
     public func prompt(for request: FilterRequest) throws -> [ChatMessage] {
         let language = request.language ?? request.filePath.map(EditorFilter.languageName(forPath:)) ?? ""
-        let user = try render("filter", [
+        var values: [String: Any] = [
             "instruction": request.instruction,
             "language": language,
             "path": request.filePath ?? "",
-            "context": context(for: request),
             "selection": request.selection,
-        ])
+        ]
+        // Mustache renders a section for an empty string too: leave the key out instead.
+        let surrounding = context(for: request)
+        if !surrounding.isEmpty { values["context"] = surrounding }
+        let user = try render("filter", values)
         let system = "You are an expert programmer. You rewrite the given code exactly as instructed and answer "
             + "with the complete rewritten code only, in one fenced code block."
         return [.system(system), .user(user)]

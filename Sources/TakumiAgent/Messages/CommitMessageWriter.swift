@@ -36,15 +36,19 @@ public struct CommitMessageWriter {
                        instruction: String?) throws -> (messages: [ChatMessage], truncated: Bool) {
         let full = diff.render()
         let shown = diff.render(fittingTokens: diffTokenBudget, countTokens: generator.countTokens)
-        let user = try render("commit-message", [
+        var values: [String: Any] = [
             "language": language.englishName,
             "rules": style.guidance,
             "examples": style.exampleSubjects,
             "hasExamples": !style.exampleSubjects.isEmpty,
-            "instruction": instruction ?? "",
             "summary": diff.summary,
             "diff": shown,
-        ])
+        ]
+        // Only a real hint: Mustache renders a section for an empty string too.
+        if let instruction, !instruction.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            values["instruction"] = instruction
+        }
+        let user = try render("commit-message", values)
         let system = "You are an experienced software engineer writing concise, accurate git commit messages."
         return ([.system(system), .user(user)], shown != full)
     }
