@@ -72,4 +72,14 @@ struct MessagesReviewTests {
         #expect(messages[1].content.contains("Write the findings in Japanese."))
         #expect(messages[1].content.contains("   13 +    print(s)"))
     }
+
+    @Test func aLoopingAnswerIsStoppedAtTheFirstRepeatedLine() throws {
+        let line = "src/calc.py:11: reads past the end\n"
+        let generator = ReplayTextGenerator(answer: String(repeating: line, count: 50))
+        let writer = ReviewWriter(generator: generator, render: hooksTemplateRenderer())
+        let result = try writer.review(diffText: diffText, language: .en, deadline: GenerationDeadline(seconds: 60))
+        #expect(result.suggestions.map(\.formatted) == ["src/calc.py:11: reads past the end"])
+        // Stopped after the second copy, not after fifty.
+        #expect(result.ignoredLines.isEmpty)
+    }
 }

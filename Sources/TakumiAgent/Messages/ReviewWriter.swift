@@ -56,14 +56,34 @@ public struct ReviewWriter {
         ])
         let system = "You are a meticulous code reviewer. You only report real problems, each with its file and line."
         let request = GenerationRequest(prompt: .chat([.system(system), .user(user)]), maxTokens: maxTokens)
+        // Small models loop ("a.py:3: x" twenty times): stop at the first repeated line
+        // or when far more lines than findings were asked for have come.
+        var answer = ""
+        var seenLines = Set<String>()
+        var stoppedEarly = false
         let result = try generator.generate(request) { event in
-            if case let .text(piece) = event { onText(piece) }
+            if case let .text(piece) = event {
+                onText(piece)
+                answer += piece
+                while let newline = answer.firstIndex(of: "\n") {
+                    let line = answer[..<newline].trimmingCharacters(in: .whitespaces)
+                    answer = String(answer[answer.index(after: newline)...])
+                    guard !line.isEmpty else { continue }
+                    if !seenLines.insert(line).inserted || seenLines.count > maxFindings * 2 {
+                        stoppedEarly = true
+                        return .stop
+                    }
+                }
+            }
             return deadline?.control() ?? .continue
         }
-        if result.finishReason == .cancelled, let deadline {
+        if result.finishReason == .cancelled, !stoppedEarly, let deadline {
             throw IntegrationError.timedOut(task: "review", seconds: deadline.seconds)
         }
-        let (suggestions, ignored) = ReviewWriter.parse(result.text, diff: diff)
+        // After an early stop, a half-written last line is not a finding.
+        var text = result.text
+        if stoppedEarly, let lastNewline = text.lastIndex(of: "\n") { text = String(text[..<lastNewline]) }
+        let (suggestions, ignored) = ReviewWriter.parse(text, diff: diff)
         return ReviewResult(suggestions: Array(suggestions.prefix(maxFindings)), language: language,
                             model: generator.modelDescription, diffTruncated: shown != full, ignoredLines: ignored)
     }
