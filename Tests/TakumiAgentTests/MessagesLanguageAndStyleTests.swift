@@ -83,6 +83,7 @@ struct MessagesCommitMessageWriterTests {
         #expect(user.contains("M Sources/Parser.swift (+1 -0)"))
         #expect(!user.contains("&lt;") && !user.contains("&gt;"))
         #expect(!user.contains("Hint from the author"))
+        #expect(!user.contains("日本語"))
         _ = try writer.write(diffText: diff, history: history, instruction: "speeds up parsing")
         guard case let .chat(hinted)? = generator.requests.last?.prompt else { Issue.record("no chat"); return }
         #expect(hinted.last?.content.contains("Hint from the author: speeds up parsing") == true)
@@ -96,6 +97,7 @@ struct MessagesCommitMessageWriterTests {
         #expect(suggestion.message == "厳密モードを追加")
         guard case let .chat(messages)? = generator.requests.first?.prompt else { Issue.record("no chat"); return }
         #expect(messages.last?.content.contains("Write the message in Japanese.") == true)
+        #expect(messages.last?.content.contains("日本語で書いてください") == true)
     }
 
     @Test func emptyDiffIsAnError() {

@@ -70,6 +70,7 @@ struct MessagesReviewTests {
         #expect(result.suggestions.map(\.formatted) == ["src/calc.py:11: 範囲外アクセスの可能性"])
         guard case let .chat(messages)? = generator.requests.first?.prompt else { Issue.record("no chat"); return }
         #expect(messages[1].content.contains("Write the findings in Japanese."))
+        #expect(messages[1].content.contains("指摘は日本語で書いてください。"))
         #expect(messages[1].content.contains("   13 +    print(s)"))
     }
 

@@ -41,6 +41,7 @@ public struct CommitMessageWriter {
             "rules": style.guidance,
             "examples": style.exampleSubjects,
             "hasExamples": !style.exampleSubjects.isEmpty,
+            "japanese": language == .ja,
             "summary": diff.summary,
             "diff": shown,
         ]

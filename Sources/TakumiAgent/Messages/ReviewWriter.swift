@@ -50,6 +50,7 @@ public struct ReviewWriter {
         let shown = diff.render(fittingTokens: diffTokenBudget, lineNumbers: true, countTokens: generator.countTokens)
         let user = try render("review", [
             "language": language.englishName,
+            "japanese": language == .ja,
             "maxFindings": String(maxFindings),
             "summary": diff.summary,
             "diff": shown,
