@@ -37,23 +37,30 @@ func hookInstaller() throws -> HookInstaller {
 struct HooksInstallCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "install", abstract: "Install Takumi's git hooks.")
     @OptionGroup var selection: HookSelection
+    @Flag(name: .long, help: "Print one JSON document {hooksDirectory, hooks: {NAME: outcome}}.") var json = false
 
     func run() throws {
         let console = Console()
+        let kinds = try selection.kinds()
         do {
             let installer = try hookInstaller()
-            for kind in try selection.kinds() {
+            var outcomes: [String: String] = [:]
+            for kind in kinds {
+                let line: String
                 switch try installer.install(kind) {
                 case .installed:
-                    console.resultLine("installed \(kind.rawValue) in \(installer.hooksDirectory)")
+                    outcomes[kind.rawValue] = "installed"
+                    line = "installed \(kind.rawValue) in \(installer.hooksDirectory)"
                 case let .installedChaining(chainedPath):
-                    console.resultLine("installed \(kind.rawValue) in \(installer.hooksDirectory); the existing hook runs first (kept as \(chainedPath))")
+                    outcomes[kind.rawValue] = "installed (chained)"
+                    line = "installed \(kind.rawValue) in \(installer.hooksDirectory); the existing hook runs first (kept as \(chainedPath))"
                 case let .alreadyInstalled(refreshed):
-                    console.resultLine("\(kind.rawValue) already installed" + (refreshed ? " (updated)" : ""))
+                    outcomes[kind.rawValue] = refreshed ? "updated" : "already installed"
+                    line = "\(kind.rawValue) already installed" + (refreshed ? " (updated)" : "")
                 }
+                if !json { console.resultLine(line) }
             }
-        } catch let error as ValidationError {
-            throw error
+            if json { try console.json(HooksReport(hooksDirectory: installer.hooksDirectory, hooks: outcomes)) }
         } catch {
             console.diagnostic("takumi: \(error)")
             throw ExitCode.failure
@@ -61,10 +68,17 @@ struct HooksInstallCommand: ParsableCommand {
     }
 }
 
+/// The `--json` document of install, uninstall and status.
+struct HooksReport: Encodable {
+    var hooksDirectory: String
+    var hooks: [String: String]
+}
+
 struct HooksUninstallCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "uninstall", abstract: "Remove Takumi's git hooks (restoring hooks they chained).")
     @Option(name: .long, help: ArgumentHelp("Which hook: prepare-commit-msg, pre-commit or all.", valueName: "HOOK"))
     var hook: String = "all"
+    @Flag(name: .long, help: "Print one JSON document {hooksDirectory, hooks: {NAME: outcome}}.") var json = false
 
     func run() throws {
         let console = Console()
@@ -72,13 +86,23 @@ struct HooksUninstallCommand: ParsableCommand {
         do { kinds = try GitHookKind.parseSelection(hook) } catch { throw ValidationError(String(describing: error)) }
         do {
             let installer = try hookInstaller()
+            var outcomes: [String: String] = [:]
             for kind in kinds {
+                let line: String
                 switch try installer.uninstall(kind) {
-                case .removed: console.resultLine("removed \(kind.rawValue)")
-                case let .removedRestoring(path): console.resultLine("removed \(kind.rawValue); restored the previous hook \(path)")
-                case .notInstalled: console.resultLine("\(kind.rawValue) was not installed")
+                case .removed:
+                    outcomes[kind.rawValue] = "removed"
+                    line = "removed \(kind.rawValue)"
+                case let .removedRestoring(path):
+                    outcomes[kind.rawValue] = "removed (previous hook restored)"
+                    line = "removed \(kind.rawValue); restored the previous hook \(path)"
+                case .notInstalled:
+                    outcomes[kind.rawValue] = "not installed"
+                    line = "\(kind.rawValue) was not installed"
                 }
+                if !json { console.resultLine(line) }
             }
+            if json { try console.json(HooksReport(hooksDirectory: installer.hooksDirectory, hooks: outcomes)) }
         } catch {
             console.diagnostic("takumi: \(error)")
             throw ExitCode.failure
@@ -89,11 +113,6 @@ struct HooksUninstallCommand: ParsableCommand {
 struct HooksStatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "status", abstract: "Show which hooks are installed.")
     @Flag(name: .long, help: "Print one JSON document.") var json = false
-
-    struct Report: Encodable {
-        var hooksDirectory: String
-        var hooks: [String: String]
-    }
 
     func run() throws {
         let console = Console()
@@ -108,7 +127,7 @@ struct HooksStatusCommand: ParsableCommand {
                 }
             }
             if json {
-                try console.json(Report(hooksDirectory: installer.hooksDirectory, hooks: hooks))
+                try console.json(HooksReport(hooksDirectory: installer.hooksDirectory, hooks: hooks))
             } else {
                 console.resultLine("hooks directory: \(installer.hooksDirectory)")
                 for kind in GitHookKind.allCases { console.resultLine("\(kind.rawValue): \(hooks[kind.rawValue] ?? "")") }

@@ -200,8 +200,10 @@ struct HookInstallTests {
     @Test func honorsCoreHooksPath() throws {
         let scratch = try ScratchRepo(initialFiles: ["a.txt": "a\n"])
         try scratch.git("config", "core.hooksPath", "githooks")
-        let install = try scratch.takumi(["hooks", "install", "--hook", "all"])
+        let install = try scratch.takumi(["hooks", "install", "--hook", "all", "--json"])
         #expect(install.status == 0, "\(install.stderr)")
+        let installed = try #require(try JSONSerialization.jsonObject(with: Data(install.stdout.utf8)) as? [String: Any])
+        #expect(installed["hooks"] as? [String: String] == ["prepare-commit-msg": "installed", "pre-commit": "installed"])
         #expect(FileManager.default.isExecutableFile(atPath: scratch.repo + "/githooks/prepare-commit-msg"))
         #expect(FileManager.default.isExecutableFile(atPath: scratch.repo + "/githooks/pre-commit"))
         #expect(!FileManager.default.fileExists(atPath: scratch.repo + "/.git/hooks/prepare-commit-msg"))
