@@ -5,7 +5,7 @@ import TakumiAgent
 @Suite("Hooks: installer")
 struct HooksInstallerTests {
     @Test func installsExecutableScriptAndReportsStatus() throws {
-        let dir = try HooksTempDir()
+        let dir = try TempDir("takumi-hooks")
         let installer = HookInstaller(hooksDirectory: dir.sub("hooks"), takumiPath: "/opt/takumi bin/takumi")
         #expect(installer.status(.prepareCommitMsg) == .notInstalled)
         #expect(try installer.install(.prepareCommitMsg) == .installed)
@@ -18,7 +18,7 @@ struct HooksInstallerTests {
     }
 
     @Test func neverInstallsTwice() throws {
-        let dir = try HooksTempDir()
+        let dir = try TempDir("takumi-hooks")
         let installer = HookInstaller(hooksDirectory: dir.path, takumiPath: "/usr/bin/takumi")
         try installer.install(.preCommit)
         let first = dir.read("pre-commit")
@@ -33,7 +33,7 @@ struct HooksInstallerTests {
     }
 
     @Test func chainsAnExistingHookAndRestoresItOnUninstall() throws {
-        let dir = try HooksTempDir()
+        let dir = try TempDir("takumi-hooks")
         let original = "#!/bin/sh\necho mine\n"
         try dir.write("prepare-commit-msg", original, executable: true)
         let installer = HookInstaller(hooksDirectory: dir.path, takumiPath: "/usr/bin/takumi")
@@ -50,7 +50,7 @@ struct HooksInstallerTests {
     }
 
     @Test func uninstallLeavesForeignHooksAlone() throws {
-        let dir = try HooksTempDir()
+        let dir = try TempDir("takumi-hooks")
         try dir.write("pre-commit", "#!/bin/sh\nexit 0\n", executable: true)
         let installer = HookInstaller(hooksDirectory: dir.path, takumiPath: "/usr/bin/takumi")
         #expect(try installer.uninstall(.preCommit) == .notInstalled)
@@ -58,7 +58,7 @@ struct HooksInstallerTests {
     }
 
     @Test func refusesWhenABackupWouldBeOverwritten() throws {
-        let dir = try HooksTempDir()
+        let dir = try TempDir("takumi-hooks")
         try dir.write("pre-commit", "#!/bin/sh\necho other tool\n", executable: true)
         try dir.write("pre-commit.pre-takumi", "#!/bin/sh\necho old backup\n", executable: true)
         let installer = HookInstaller(hooksDirectory: dir.path, takumiPath: "/usr/bin/takumi")
@@ -81,7 +81,7 @@ struct HooksInstallerTests {
 @Suite("Hooks: hooks directory from git")
 struct HooksDirectoryTests {
     @Test func honorsCoreHooksPathAndLinkedWorktrees() throws {
-        let dir = try HooksTempDir()
+        let dir = try TempDir("takumi-hooks")
         let repo = dir.sub("repo")
         try FileManager.default.createDirectory(atPath: repo, withIntermediateDirectories: true)
         try hooksGit(repo, "init", "-q", "-b", "main")
@@ -95,7 +95,7 @@ struct HooksDirectoryTests {
     }
 
     @Test func outsideARepositoryIsAClearError() throws {
-        let dir = try HooksTempDir()
+        let dir = try TempDir("takumi-hooks")
         #expect(throws: IntegrationError.self) { try GitCommandLine(directory: dir.path).hooksDirectory() }
     }
 }

@@ -2,28 +2,14 @@ import Foundation
 import Testing
 import TakumiAgent
 
-/// A temporary directory removed at the end of the test.
-final class HooksTempDir {
-    let path: String
-    init() throws {
-        let base = (NSTemporaryDirectory() as NSString).appendingPathComponent("takumi-hooks-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
-        path = (base as NSString).resolvingSymlinksInPath
-    }
-    deinit { try? FileManager.default.removeItem(atPath: path) }
+extension TempDir {
+    /// The absolute path of `name` inside the directory.
+    func sub(_ name: String) -> String { path + "/" + name }
 
-    func sub(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
-
-    func write(_ name: String, _ text: String, executable: Bool = false) throws {
-        let file = sub(name)
-        try FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent,
-                                                withIntermediateDirectories: true)
-        try text.write(toFile: file, atomically: true, encoding: .utf8)
-        if executable { try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: file) }
-    }
-
-    func read(_ name: String) -> String? {
-        FileManager.default.contents(atPath: sub(name)).map { String(decoding: $0, as: UTF8.self) }
+    /// Writes `text` to `name`, optionally as an executable (a hook).
+    func write(_ name: String, _ text: String, executable: Bool) throws {
+        try write(name, text)
+        if executable { try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: sub(name)) }
     }
 }
 

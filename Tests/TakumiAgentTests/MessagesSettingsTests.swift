@@ -5,7 +5,7 @@ import TakumiAgent
 @Suite("Messages: settings layers")
 struct MessagesSettingsTests {
     @Test func environmentOverRepositoryOverUserOverDefaults() throws {
-        let dir = try HooksTempDir()
+        let dir = try TempDir("takumi-hooks")
         try dir.write("xdg/takumi/config.toml", "lang = \"en\"\n[hooks]\ntime_limit = 20\n[review]\nblock = true\n")
         try dir.write("repo/.takumi/config.toml", "lang = \"ja\"\n[filter]\ntime_limit = 60\n")
         let env = ["XDG_CONFIG_HOME": dir.sub("xdg")]
@@ -23,7 +23,7 @@ struct MessagesSettingsTests {
     }
 
     @Test func badValuesNameTheKey() throws {
-        let dir = try HooksTempDir()
+        let dir = try TempDir("takumi-hooks")
         try dir.write("repo/.takumi/config.toml", "lang = \"fr\"\n")
         #expect(throws: AgentError.self) {
             try AssistSettings.load(repositoryRoot: dir.sub("repo"), environment: ["XDG_CONFIG_HOME": dir.sub("x")])
