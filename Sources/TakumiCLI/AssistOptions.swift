@@ -69,7 +69,6 @@ enum ModelConnection {
 /// Failure at the edge of a command: the message for stderr and the exit status.
 struct CommandFailure: Error, CustomStringConvertible {
     var description: String
-    init(_ error: Error) { description = String(describing: error) }
     init(message: String) { description = message }
 }
 
