@@ -3,10 +3,14 @@
 #   Benchmarks/kernels/run.sh [shape filter]                 tk_matmul per shape (bench.c)
 #   Benchmarks/kernels/run.sh --forward [threads] [tokens] [level]
 #                                      all matmuls of a forward pass (forward_sim.c); level 0/1/2
+#   Benchmarks/kernels/run.sh --throughput [tokens...]       kernels with weights in cache (kernel_throughput.c)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 program=bench
-if [ "${1:-}" = "--forward" ]; then program=forward_sim; shift; fi
+case "${1:-}" in
+  --forward) program=forward_sim; shift ;;
+  --throughput) program=kernel_throughput; shift ;;
+esac
 out="${TMPDIR:-/tmp}/takumi-kernel-$program"
 cc="${CC:-clang}"
 "$cc" -O3 -fno-math-errno -Wall -Wno-unused-function -I "$root/Sources/CKernels/include" \

@@ -133,7 +133,7 @@ void tk_matmul(tk_pool *pool, int type, const void *W, int64_t rows, int64_t n_i
                const float *x, int64_t n_tokens, float *y, void *scratch) {
     tk_rows_kernel kernel = pick_kernel(type);
     int64_t w_row_bytes = tk_row_bytes(type, n_in);
-    if (!kernel || w_row_bytes < 0 || rows <= 0 || n_tokens <= 0) return;
+    if (!kernel || w_row_bytes <= 0 || rows <= 0 || n_tokens <= 0) return; /* also n_in == 0 */
     int n_threads = tk_pool_threads(pool);
 
     matmul_job job = {
