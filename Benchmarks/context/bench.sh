@@ -4,9 +4,10 @@
 # usage: Benchmarks/context/bench.sh [REPO_DIR] [FILES]
 #   REPO_DIR defaults to /tmp/takumi-bench-repo (created with make-repo.py when missing).
 #   Needs a release build: swift build -c release --product takumi
-# "cold" drops the page cache first when allowed (root, /proc/sys/vm/drop_caches writable);
-# otherwise it is the first run after the repository was created. Takumi keeps no cache of
-# its own, so warm runs measure the page-cache-hot path.
+# "cold": empty takumi term cache (a fresh TAKUMI_HOME) and the page cache dropped when
+# allowed (root, /proc/sys/vm/drop_caches writable). "warm": the term cache written by the
+# cold run and a hot page cache. Also shown: warm with --no-cache (every file read).
+# Wall times depend on machine load: the script prints the load average and CPU times.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -21,22 +22,26 @@ instruction="apply_loyalty_discount should give platinum tier customers ten perc
 tracked=$(git -C "$repo" ls-files | wc -l)
 echo "repository: $repo ($tracked tracked files)"
 
-seconds() { local start end; start=$(date +%s.%N); "$@" >/dev/null; end=$(date +%s.%N); echo "$end - $start" | bc; }
+export TAKUMI_HOME="$(mktemp -d)"
+trap 'rm -rf "$TAKUMI_HOME"' EXIT
+seconds() { /usr/bin/time -f "%e s wall, %U s user, %S s sys" "$@" 2>&1 >/dev/null | tail -1; }
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
 
 drop_caches() { sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null; }
 
 if drop_caches; then cold_note="page cache dropped"; else cold_note="page cache not droppable; first run"; fi
 cold=$(cd "$repo" && seconds "$bin" context --json "$instruction")
-echo "takumi context cold ($cold_note): ${cold}s"
+echo "takumi context cold ($cold_note, empty term cache): $cold"
 if drop_caches; then
   git_cold=$(cd "$repo" && seconds git status --porcelain)
-  echo "git status --porcelain cold: ${git_cold}s"
+  echo "git status --porcelain cold: $git_cold"
 fi
 for run in 1 2 3; do
-  echo "takumi context warm #$run: $(cd "$repo" && seconds "$bin" context --json "$instruction")s"
+  echo "takumi context warm #$run: $(cd "$repo" && seconds "$bin" context --json "$instruction")"
 done
+echo "takumi context warm, --no-cache: $(cd "$repo" && seconds "$bin" context --no-cache --json "$instruction")"
 for run in 1 2 3; do
-  echo "git status --porcelain warm #$run: $(cd "$repo" && seconds git status --porcelain)s"
+  echo "git status --porcelain warm #$run: $(cd "$repo" && seconds git status --porcelain)"
 done
 echo "top files:"
 (cd "$repo" && "$bin" context --json "$instruction" | python3 -c 'import json,sys; d=json.load(sys.stdin); [print("  ", f["path"], f["reason"], f["tokens"]) for f in d["files"][:3]]; print("   total_tokens", d["total_tokens"])')

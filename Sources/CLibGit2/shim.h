@@ -1,6 +1,8 @@
 #ifndef TAKUMI_CLIBGIT2_SHIM_H
 #define TAKUMI_CLIBGIT2_SHIM_H
 #include <git2.h>
+/* git_repository_set_index: used to honor GIT_INDEX_FILE where libgit2 1.5 cannot (GIT_WORK_TREE). */
+#include <git2/sys/repository.h>
 #include <malloc.h>
 #include <stddef.h>
 

@@ -16,6 +16,8 @@ public enum GitError: Error, CustomStringConvertible, Equatable, Sendable {
     case notFound(what: String)
     /// A patch did not apply (or would not, in check-only mode).
     case patchDoesNotApply(path: String, message: String)
+    /// The repository belongs to another user and is not listed in `safe.directory`.
+    case notOwnedByCurrentUser(path: String)
     /// Input the wrapper refuses (an empty path, a path outside the working tree...).
     case invalidArgument(String)
 
@@ -33,6 +35,8 @@ public enum GitError: Error, CustomStringConvertible, Equatable, Sendable {
             return "git: not found: \(what)"
         case let .patchDoesNotApply(path, message):
             return "git: patch does not apply to \(path): \(message)"
+        case let .notOwnedByCurrentUser(path):
+            return "git: \(path) is owned by another user; if you trust it, run: git config --global --add safe.directory \(path)"
         case let .invalidArgument(text):
             return "git: \(text)"
         }
@@ -40,6 +44,11 @@ public enum GitError: Error, CustomStringConvertible, Equatable, Sendable {
 
     /// Builds the error for a failed libgit2 call. Must be called right after the call:
     /// `git_error_last()` is thread-local and overwritten by the next libgit2 call.
+    static func lastMessage() -> String? {
+        guard let error = git_error_last(), let text = error.pointee.message else { return nil }
+        return String(cString: text)
+    }
+
     static func last(_ operation: String, code: Int32) -> GitError {
         var message = "unknown error"
         if let error = git_error_last(), let text = error.pointee.message {

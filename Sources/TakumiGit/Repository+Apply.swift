@@ -65,7 +65,9 @@ extension Repository {
     /// The working tree is written directly (atomic rename per file, the file's permissions
     /// kept), not through `git_apply`, because libgit2 stores every post-image as a loose blob
     /// even for working-tree-only applies; this way applying in a temporary worktree leaves no
-    /// object behind. The index side goes through `git_apply` (the index needs the blobs).
+    /// object behind. The index side goes through `git_apply` (the index needs the blobs), so
+    /// for `.index` / `.both` the staged contents must equal `before` too (a file with unstaged
+    /// changes cannot take a `.both` edit computed from its working-tree text).
     public func apply(edits: [FileEdit], to location: ApplyLocation, checkOnly: Bool = false) throws {
         switch location {
         case .index:

@@ -14,6 +14,13 @@ public struct TrackedFile: Equatable, Sendable, Codable {
     public var isRegularFile: Bool { mode & 0o170000 == 0o100000 }
     public var isSymlink: Bool { mode == 0o120000 }
     public var isSubmodule: Bool { mode == 0o160000 }
+
+    public init(path: String, blobID: String, mode: UInt32, size: UInt64) {
+        self.path = path
+        self.blobID = blobID
+        self.mode = mode
+        self.size = size
+    }
 }
 
 extension Repository {

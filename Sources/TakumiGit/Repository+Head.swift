@@ -14,6 +14,15 @@ public struct HeadInfo: Equatable, Sendable, Codable {
     public var upstream: String?
     /// First line of the HEAD commit message.
     public var summary: String?
+
+    public init(commit: String?, branch: String?, isDetached: Bool, isUnborn: Bool, upstream: String?, summary: String?) {
+        self.commit = commit
+        self.branch = branch
+        self.isDetached = isDetached
+        self.isUnborn = isUnborn
+        self.upstream = upstream
+        self.summary = summary
+    }
 }
 
 extension Repository {

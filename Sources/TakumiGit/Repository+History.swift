@@ -13,6 +13,16 @@ public struct CommitInfo: Equatable, Sendable, Codable {
     public var summary: String
     /// The whole message.
     public var message: String
+
+    public init(id: String, parents: [String], authorName: String, authorEmail: String, date: Date, summary: String, message: String) {
+        self.id = id
+        self.parents = parents
+        self.authorName = authorName
+        self.authorEmail = authorEmail
+        self.date = date
+        self.summary = summary
+        self.message = message
+    }
 }
 
 /// A run of lines last changed by one commit (`git blame`).
@@ -25,6 +35,15 @@ public struct BlameHunk: Equatable, Sendable, Codable {
     public var date: Date
     /// The path in that commit (differs after a rename).
     public var originalPath: String
+
+    public init(startLine: Int, lineCount: Int, commit: String, authorName: String, date: Date, originalPath: String) {
+        self.startLine = startLine
+        self.lineCount = lineCount
+        self.commit = commit
+        self.authorName = authorName
+        self.date = date
+        self.originalPath = originalPath
+    }
 }
 
 extension Repository {

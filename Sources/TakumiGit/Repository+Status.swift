@@ -18,11 +18,21 @@ public struct StatusEntry: Equatable, Sendable, Codable {
     public var unstaged: FileChange?
     public var isUntracked: Bool
     public var isConflicted: Bool
+
+    public init(path: String, originalPath: String?, staged: FileChange?, unstaged: FileChange?, isUntracked: Bool, isConflicted: Bool) {
+        self.path = path
+        self.originalPath = originalPath
+        self.staged = staged
+        self.unstaged = unstaged
+        self.isUntracked = isUntracked
+        self.isConflicted = isConflicted
+    }
 }
 
 /// `git status` as values. Ignored files are never included.
 public struct RepositoryStatus: Equatable, Sendable, Codable {
     public var entries: [StatusEntry]
+    public init(entries: [StatusEntry]) { self.entries = entries }
 
     public var stagedPaths: [String] { entries.filter { $0.staged != nil }.map(\.path) }
     public var unstagedPaths: [String] { entries.filter { $0.unstaged != nil }.map(\.path) }

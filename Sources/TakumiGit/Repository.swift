@@ -20,12 +20,17 @@ public final class Repository: @unchecked Sendable {
     /// True when this is a linked worktree (`git worktree add`), not the main one.
     public let isLinkedWorktree: Bool
 
-    private init(handle: OpaquePointer) {
+    private init(handle: OpaquePointer, workTreeOverride: String? = nil) {
         self.handle = handle
         gitDirectory = String(gitCString: git_repository_path(handle))
         commonDirectory = git_repository_commondir(handle).map { String(gitCString: $0) } ?? gitDirectory
-        workingDirectoryIfAny = git_repository_workdir(handle).map { String(gitCString: $0) }
-        isBare = git_repository_is_bare(handle) == 1
+        if let workTreeOverride {
+            let resolved = URL(fileURLWithPath: workTreeOverride).standardizedFileURL.path
+            workingDirectoryIfAny = resolved.hasSuffix("/") ? resolved : resolved + "/"
+        } else {
+            workingDirectoryIfAny = git_repository_workdir(handle).map { String(gitCString: $0) }
+        }
+        isBare = workTreeOverride == nil && git_repository_is_bare(handle) == 1
         isLinkedWorktree = git_repository_is_worktree(handle) == 1
     }
 
@@ -36,7 +41,7 @@ public final class Repository: @unchecked Sendable {
         LibGit2.ensureInitialized()
         var raw: OpaquePointer?
         let code = git_repository_open_ext(&raw, path, 0, nil)
-        if code == GIT_ENOTFOUND.rawValue { throw GitError.notARepository(path: path) }
+        try throwIfNotFound(code, path: path)
         try check("open repository at \(path)", code)
         guard let raw else { throw GitError.notARepository(path: path) }
         return Repository(handle: raw)
@@ -48,14 +53,53 @@ public final class Repository: @unchecked Sendable {
     /// git passes a temporary index for `commit -a` and `commit <paths>`.
     public static func openFromEnvironment() throws -> Repository {
         LibGit2.ensureInitialized()
+        let environment = ProcessInfo.processInfo.environment
+        if let workTree = environment["GIT_WORK_TREE"], !workTree.isEmpty {
+            return try openWithWorkTree(workTree, environment: environment)
+        }
         var raw: OpaquePointer?
         let code = git_repository_open_ext(&raw, nil, GIT_REPOSITORY_OPEN_FROM_ENV.rawValue, nil)
-        let environment = ProcessInfo.processInfo.environment
         let origin = environment["GIT_DIR"].map { "GIT_DIR=\($0)" } ?? FileManager.default.currentDirectoryPath
-        if code == GIT_ENOTFOUND.rawValue { throw GitError.notARepository(path: origin) }
+        try throwIfNotFound(code, path: origin)
         try check("open repository from environment (\(origin))", code)
         guard let raw else { throw GitError.notARepository(path: origin) }
         return Repository(handle: raw)
+    }
+
+    /// libgit2 1.5 rejects GIT_WORK_TREE under GIT_REPOSITORY_OPEN_FROM_ENV ("unimplemented"),
+    /// so that case is done by hand: the git directory from GIT_DIR (or found from the current
+    /// directory), the working tree from GIT_WORK_TREE, the index from GIT_INDEX_FILE.
+    private static func openWithWorkTree(_ workTree: String, environment: [String: String]) throws -> Repository {
+        let cwd = FileManager.default.currentDirectoryPath
+        func absolute(_ path: String) -> String {
+            path.hasPrefix("/") ? path : (cwd as NSString).appendingPathComponent(path)
+        }
+        let start = environment["GIT_DIR"].map(absolute) ?? cwd
+        let flags = environment["GIT_DIR"] == nil ? 0 : GIT_REPOSITORY_OPEN_NO_SEARCH.rawValue
+        var raw: OpaquePointer?
+        let code = git_repository_open_ext(&raw, start, flags, nil)
+        try throwIfNotFound(code, path: start)
+        try check("open repository at \(start)", code)
+        guard let raw else { throw GitError.notARepository(path: start) }
+        let repository = Repository(handle: raw, workTreeOverride: absolute(workTree))
+        try check("use working tree GIT_WORK_TREE=\(workTree)", git_repository_set_workdir(raw, absolute(workTree), 0))
+        if let indexFile = environment["GIT_INDEX_FILE"], !indexFile.isEmpty {
+            var index: OpaquePointer?
+            try check("open index GIT_INDEX_FILE=\(indexFile)", git_index_open(&index, absolute(indexFile)))
+            defer { git_index_free(index) }
+            try check("use index GIT_INDEX_FILE=\(indexFile)", git_repository_set_index(raw, index))
+        }
+        return repository
+    }
+
+    /// Turns libgit2's "not found" into the right error: libgit2 1.5 also reports a repository
+    /// owned by another user (safe.directory) as GIT_ENOTFOUND.
+    private static func throwIfNotFound(_ code: Int32, path: String) throws {
+        guard code == GIT_ENOTFOUND.rawValue else { return }
+        if GitError.lastMessage()?.contains("safe.directory") == true {
+            throw GitError.notOwnedByCurrentUser(path: path)
+        }
+        throw GitError.notARepository(path: path)
     }
 
     /// Runs `body` with the raw handle while holding the repository lock.

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import TakumiAgent
+import TakumiAgent
 import TakumiGit
 
 struct ContextCase: Codable, CustomStringConvertible {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import TakumiGit
+import TakumiGit
 
 @Suite struct DiffAndHistoryTests {
     func historyFixture() throws -> GitFixture {

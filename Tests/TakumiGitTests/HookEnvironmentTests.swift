@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import TakumiGit
+import TakumiGit
 
 /// Runs the built `takumi` inside a real `prepare-commit-msg` hook: git passes a temporary
 /// index (GIT_INDEX_FILE) for `commit -a` and `commit <paths>`, and `takumi context --json`
@@ -32,7 +32,8 @@ import Testing
         # $2 is the message source: leave merges and squashes alone.
         case "$2" in merge|squash) exit 0;; esac
         echo "$GIT_INDEX_FILE" > '\(output).index'
-        exec '\(binary)' context --json "hook check" > '\(output)' 2> '\(output).err'
+        # Keep takumi's cache out of the repository (the fixture's HOME is its root).
+        TAKUMI_HOME='\(output).home' exec '\(binary)' context --json "hook check" > '\(output)' 2> '\(output).err'
         """
         let path = fixture.root + "/.git/hooks/prepare-commit-msg"
         try FileManager.default.createDirectory(atPath: fixture.root + "/.git/hooks", withIntermediateDirectories: true)
@@ -58,7 +59,7 @@ import Testing
     @Test func commitAllSeesEveryTrackedModification() throws {
         let fixture = try baseFixture()
         let output = fixture.root + "/../hook-\(UUID().uuidString).json"
-        defer { for suffix in ["", ".index", ".err"] { try? FileManager.default.removeItem(atPath: output + suffix) } }
+        defer { for suffix in ["", ".index", ".err", ".home"] { try? FileManager.default.removeItem(atPath: output + suffix) } }
         try installHook(fixture, output: output)
         try fixture.write("a.txt", "a changed, not staged\n")
         try fixture.write("b.txt", "b changed and staged\n")
@@ -77,7 +78,7 @@ import Testing
     @Test func commitWithPathsSeesOnlyThosePaths() throws {
         let fixture = try baseFixture()
         let output = fixture.root + "/../hook-\(UUID().uuidString).json"
-        defer { for suffix in ["", ".index", ".err"] { try? FileManager.default.removeItem(atPath: output + suffix) } }
+        defer { for suffix in ["", ".index", ".err", ".home"] { try? FileManager.default.removeItem(atPath: output + suffix) } }
         try installHook(fixture, output: output)
         try fixture.write("a.txt", "a staged but not committed now\n")
         try fixture.git("add", "a.txt")
@@ -93,5 +94,23 @@ import Testing
         let repo = try Repository.open(path: fixture.root)
         #expect(try repo.status().stagedPaths == ["a.txt"])
         #expect(try repo.recentCommits(limit: 1).first?.summary == "only c")
+    }
+
+    @Test func gitDirAndWorkTreeFromTheEnvironment() throws {
+        let fixture = try baseFixture()
+        try fixture.write("a.txt", "changed\n")
+        let elsewhere = FileManager.default.temporaryDirectory.path
+        let output = try fixture.run([try Self.takumiBinary(), "context", "--json", "--no-cache", "anything"], in: elsewhere,
+                                     environment: ["GIT_DIR": fixture.root + "/.git", "GIT_WORK_TREE": fixture.root])
+        let seen = try JSONDecoder().decode(HookReport.self, from: Data(output.utf8))
+        #expect(seen.repository.root == fixture.root)
+        #expect(seen.repository.dirty_paths == ["a.txt"])
+        // And without them, from a directory that is not a repository: a clear error, exit 1.
+        let empty = elsewhere + "/takumi-norepo-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: empty) }
+        #expect(throws: FixtureError.self) {
+            try fixture.run([try Self.takumiBinary(), "context", "x"], in: empty, environment: ["GIT_CEILING_DIRECTORIES": elsewhere])
+        }
     }
 }

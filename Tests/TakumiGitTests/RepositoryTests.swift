@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import TakumiGit
+import TakumiGit
 
 @Suite struct RepositoryOpenTests {
     @Test func opensFromSubdirectoryAndReportsPaths() throws {
@@ -208,5 +208,43 @@ import Testing
         #expect(tracked.contains("ok.txt"))
         #expect(try repo.contentsAtHead("ok.txt") == Data([0xC3, 0x28, 0x0A]))
         #expect(try repo.status().isClean)
+    }
+
+    @Test func rebaseInProgressState() throws {
+        let fixture = try GitFixture()
+        try fixture.write("a.txt", "base\n")
+        try fixture.commit("base")
+        try fixture.git("checkout", "-q", "-b", "topic")
+        try fixture.write("a.txt", "topic\n")
+        try fixture.commit("topic")
+        try fixture.git("checkout", "-q", "main")
+        try fixture.write("a.txt", "main\n")
+        try fixture.commit("main")
+        try fixture.git("checkout", "-q", "topic")
+        #expect(throws: FixtureError.self) { try fixture.git("rebase", "-q", "main") }
+        let repo = try Repository.open(path: fixture.root)
+        // git's default (merge) backend leaves .git/rebase-merge/interactive: libgit2 says interactive.
+        #expect([.rebaseMerge, .rebaseInteractive].contains(repo.state))
+        #expect(try repo.head().isDetached)
+        #expect(try repo.status().conflictedPaths == ["a.txt"])
+        #expect(try repo.status().dirtyPaths == ["a.txt"])
+        #expect(String(decoding: try repo.contentsInWorkingTree("a.txt") ?? Data(), as: UTF8.self).contains("<<<<<<<"))
+    }
+
+    @Test func repositoryOwnedBySomeoneElseIsAClearError() throws {
+        // Only root can hand a directory to another user; elsewhere this check cannot be set up.
+        guard getuid() == 0 else { return }
+        let fixture = try GitFixture()
+        try fixture.write("a.txt", "a\n")
+        try fixture.commit("a")
+        #expect(chown(fixture.root, 65534, 65534) == 0)
+        #expect(chown(fixture.root + "/.git", 65534, 65534) == 0)
+        defer { chown(fixture.root, 0, 0); chown(fixture.root + "/.git", 0, 0) }
+        do {
+            _ = try Repository.open(path: fixture.root)
+            Issue.record("opening a repository owned by another user should fail (safe.directory)")
+        } catch let error as GitError {
+            #expect(error == .notOwnedByCurrentUser(path: fixture.root), "\(error)")
+        }
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import TakumiGit
+import TakumiGit
 
 @Suite struct TemporaryWorktreeTests {
     /// Everything under .git that names refs or objects, to compare before/after.

@@ -29,17 +29,34 @@ public struct ContextPathFilter: Sendable {
     public init() {}
 
     /// Whether `path` (relative, `/`-separated) may be read as context.
+    ///
+    /// Runs once per tracked file (50,000+ times on big repositories), so it walks the UTF-8
+    /// view instead of splitting: components are short and compare as small strings without
+    /// allocating.
     public func accepts(path: String) -> Bool {
-        let components = path.split(separator: "/")
-        guard let name = components.last else { return false }
-        for directory in components.dropLast() where skippedDirectories.contains(String(directory)) { return false }
-        if skippedNames.contains(String(name)) { return false }
-        let lower = name.lowercased()
-        if lower.hasSuffix(".min.js") || lower.hasSuffix(".min.css") || lower.contains(".generated.")
-            || lower.hasSuffix(".pb.go") || lower.hasSuffix("_pb2.py") || lower.hasSuffix(".pb.swift") { return false }
-        if let dot = lower.lastIndex(of: "."), skippedExtensions.contains(String(lower[lower.index(after: dot)...])) {
+        let utf8 = path.utf8
+        var componentStart = utf8.startIndex
+        var index = utf8.startIndex
+        while index != utf8.endIndex {
+            if utf8[index] == UInt8(ascii: "/") {
+                if skippedDirectories.contains(String(path[componentStart..<index])) { return false }
+                componentStart = utf8.index(after: index)
+            }
+            index = utf8.index(after: index)
+        }
+        let name = path[componentStart...]
+        if name.isEmpty || skippedNames.contains(String(name)) { return false }
+        // Extension(s): "app.min.js" → ["app", "min", "js"].
+        let parts = name.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count > 1, let last = parts.last else { return true }
+        let ext = last.lowercased()
+        if skippedExtensions.contains(ext) { return false }
+        let secondLast = parts[parts.count - 2].lowercased()
+        if (secondLast == "min" && (ext == "js" || ext == "css")) || (secondLast == "pb" && (ext == "go" || ext == "swift")) {
             return false
         }
+        if parts.dropLast().dropFirst().contains(where: { $0.lowercased() == "generated" }) { return false }
+        if ext == "py" && parts[parts.count - 2].hasSuffix("_pb2") { return false }
         return true
     }
 

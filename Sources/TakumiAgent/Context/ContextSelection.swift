@@ -14,6 +14,14 @@ public struct ContextSelection: Equatable, Sendable, Codable {
         public var dirtyPaths: [String]
         /// Paths with staged changes (in the index in use: inside hooks, git's temporary one).
         public var stagedPaths: [String]
+
+        public init(root: String, head: String?, branch: String?, dirtyPaths: [String], stagedPaths: [String]) {
+            self.root = root
+            self.head = head
+            self.branch = branch
+            self.dirtyPaths = dirtyPaths
+            self.stagedPaths = stagedPaths
+        }
     }
 
     /// Why a file was chosen, strongest first.
@@ -43,6 +51,12 @@ public struct ContextSelection: Equatable, Sendable, Codable {
         public var startLine: Int
         public var endLine: Int
         public var text: String
+
+        public init(startLine: Int, endLine: Int, text: String) {
+            self.startLine = startLine
+            self.endLine = endLine
+            self.text = text
+        }
     }
 
     public struct File: Equatable, Sendable, Codable {
@@ -65,6 +79,21 @@ public struct ContextSelection: Equatable, Sendable, Codable {
         public var symbols: [String]
 
         public var isPartial: Bool { content == nil }
+
+        public init(path: String, reason: Reason, detail: String, tokens: Int, content: String?,
+                    regions: [Region] = [], lineCount: Int, uncommittedDiff: String? = nil,
+                    recentCommits: [String] = [], symbols: [String] = []) {
+            self.path = path
+            self.reason = reason
+            self.detail = detail
+            self.tokens = tokens
+            self.content = content
+            self.regions = regions
+            self.lineCount = lineCount
+            self.uncommittedDiff = uncommittedDiff
+            self.recentCommits = recentCommits
+            self.symbols = symbols
+        }
     }
 
     public var repository: RepositoryInfo
@@ -75,6 +104,17 @@ public struct ContextSelection: Equatable, Sendable, Codable {
     public var map: String
     public var mapTokens: Int
     public var totalTokens: Int
+
+    public init(repository: RepositoryInfo, instruction: String, budget: Int, files: [File],
+                map: String, mapTokens: Int, totalTokens: Int) {
+        self.repository = repository
+        self.instruction = instruction
+        self.budget = budget
+        self.files = files
+        self.map = map
+        self.mapTokens = mapTokens
+        self.totalTokens = totalTokens
+    }
 
     /// A plain rendering of the selection for a prompt (the edit pipeline may render its own).
     public func promptText() -> String {

@@ -6,12 +6,12 @@ import Foundation
 /// compound words, each camelCase / snake_case part (`parse`, `config`). Documents are scanned
 /// as raw bytes and terms are identified by a 64-bit FNV-1a hash of their lowercased bytes,
 /// so scanning never allocates (50,000 files must be scanned in well under a second).
-enum Terms {
+public enum Terms {
     static let fnvOffset: UInt64 = 0xcbf2_9ce4_8422_2325
     static let fnvPrime: UInt64 = 0x0000_0100_0000_01b3
 
     /// English filler and instruction verbs that say nothing about which file is meant.
-    static let stopwords: Set<String> = [
+    public static let stopwords: Set<String> = [
         "a", "an", "the", "to", "in", "of", "and", "or", "for", "with", "on", "at", "by", "from",
         "is", "are", "be", "it", "its", "this", "that", "these", "those", "as", "into", "so", "if",
         "when", "then", "than", "not", "no", "do", "does", "should", "must", "can", "could", "would",
@@ -34,7 +34,7 @@ enum Terms {
         (hash ^ UInt64(byte)) &* fnvPrime
     }
 
-    static func hash(_ term: String) -> UInt64 {
+    public static func hash(_ term: String) -> UInt64 {
         var value = fnvOffset
         for byte in term.utf8 { value = mix(value, lowered(byte)) }
         return value
@@ -43,7 +43,7 @@ enum Terms {
     /// Scans `bytes`, calling `emit` with the hash of every term (whole words and the parts of
     /// compound words). Returns the number of whole words (the document length for BM25).
     @inline(__always)
-    static func scan(_ bytes: UnsafeRawBufferPointer, _ emit: (UInt64) -> Void) -> Int {
+    public static func scan(_ bytes: UnsafeRawBufferPointer, _ emit: (UInt64) -> Void) -> Int {
         var words = 0
         var index = 0
         let count = bytes.count
@@ -93,7 +93,7 @@ enum Terms {
     }
 
     /// The distinct terms of a query (lowercased), stopwords and 1-letter words removed.
-    static func queryTerms(_ text: String) -> [String] {
+    public static func queryTerms(_ text: String) -> [String] {
         var result: [String] = []
         var seen = Set<String>()
         for word in identifierWords(text) {
@@ -109,7 +109,7 @@ enum Terms {
     }
 
     /// Singular forms of an English plural ("entries" → "entry", "boxes" → "boxe", "box").
-    static func singulars(of term: String) -> [String] {
+    public static func singulars(of term: String) -> [String] {
         guard term.count > 3, term.last == "s", !term.hasSuffix("ss"), term.allSatisfy(\.isLetter) else { return [] }
         if term.hasSuffix("ies"), term.count > 4 { return [String(term.dropLast(3)) + "y"] }
         if term.hasSuffix("es"), term.count > 4 { return [String(term.dropLast(1)), String(term.dropLast(2))] }
@@ -117,7 +117,7 @@ enum Terms {
     }
 
     /// Identifier-like words of `text` in their original case (`parse_config`, `HTTPServer`).
-    static func identifierWords(_ text: String) -> [String] {
+    public static func identifierWords(_ text: String) -> [String] {
         var words: [String] = []
         var current: [UInt8] = []
         for byte in text.utf8 {
@@ -131,7 +131,7 @@ enum Terms {
     }
 
     /// camelCase / snake_case parts of a word (empty when it is not compound).
-    static func parts(of word: String) -> [String] {
+    public static func parts(of word: String) -> [String] {
         var parts: [String] = []
         let data = Array(word.utf8)
         data.withUnsafeBytes { buffer in
