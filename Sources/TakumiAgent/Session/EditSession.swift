@@ -142,7 +142,7 @@ public final class EditSession {
 
     /// A candidate whose tests fail still passes when the tests failed before the change too,
     /// the framework names the failing tests, no new test fails and at least one is fixed.
-    static func judgeAgainstBaseline(candidate: TestReport, baseline: TestReport?) -> Bool {
+    public static func judgeAgainstBaseline(candidate: TestReport, baseline: TestReport?) -> Bool {
         guard let baseline, !baseline.passed, !candidate.timedOut,
               let before = baseline.failingTests.map(Set.init), let after = candidate.failingTests.map(Set.init),
               !before.isEmpty else { return false }
