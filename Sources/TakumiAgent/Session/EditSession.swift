@@ -131,11 +131,17 @@ public final class EditSession {
         report.files = accepted.map(\.path)
         if !options.dryRun {
             try checkCancelled()
-            // Refuses (writing nothing) if a target changed while the model or tests ran.
-            try ChangeWriter(root: root).write(accepted)
+            // The undo record first: an applied edit must always be undoable.
+            let undo = UndoStore(gitDirectory: repository.gitDirectory, workingRoot: root)
+            try undo.save(accepted, instruction: options.instruction)
+            do {
+                // Refuses (writing nothing) if a target changed while the model or tests ran.
+                try ChangeWriter(root: root).write(accepted)
+            } catch {
+                undo.discard()
+                throw error
+            }
             report.applied = true
-            try UndoStore(gitDirectory: repository.gitDirectory, workingRoot: root)
-                .save(accepted, instruction: options.instruction)
         }
         return report
     }
