@@ -80,11 +80,21 @@ public struct EditCommand: ParsableCommand {
             try print(report, console: console)
             if !report.passed { throw ExitCode(2) }
         } catch let error as AgentError {
+            if json { try? console.json(ErrorReport(applied: false, error: error.description, errorKind: error.kind)) }
             throw EditCommand.exit(for: error, console: console)
         } catch let error as GitError {
+            if json { try? console.json(ErrorReport(applied: false, error: error.description, errorKind: "git")) }
             console.diagnostic("takumi edit: \(error)")
             throw ExitCode.failure
         }
+    }
+
+    /// What `--json` prints when the run ends in an error instead of a report.
+    struct ErrorReport: Encodable {
+        var applied: Bool
+        var error: String
+        var errorKind: String
+        enum CodingKeys: String, CodingKey { case applied, error, errorKind = "error_kind" }
     }
 
     static func exit(for error: AgentError, console: Console) -> ExitCode {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import TakumiAgent
+import TakumiAgent
 
 /// Each folder in `Fixtures/edits/NNN_name/` holds `input/` (the files before), `answer.txt`
 /// (a model answer), and `expected/` (the whole tree after). Optional: `format.txt`

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import TakumiGit
-@testable import TakumiAgent
+import TakumiAgent
 
 /// The pipeline end to end with a scripted model on real (temporary) git repositories,
 /// including the safety cases: after a failed or interrupted run, the working tree, index,

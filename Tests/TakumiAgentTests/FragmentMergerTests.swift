@@ -1,5 +1,5 @@
 import Testing
-@testable import TakumiAgent
+import TakumiAgent
 
 @Suite struct FragmentMergerTests {
     func lines(_ s: String) -> [String] { TextFile.split(s).0 }

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import TakumiGit
-@testable import TakumiAgent
+import TakumiAgent
 
 /// A throwaway git repository in a temp dir, with plumbing snapshots to prove that nothing of
 /// the user's state changed.

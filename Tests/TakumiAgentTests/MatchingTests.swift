@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import TakumiAgent
+import TakumiAgent
 
 /// Each stage of the matching cascade, in isolation.
 @Suite struct MatchingCascadeTests {

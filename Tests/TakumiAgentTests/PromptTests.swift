@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import TakumiAgent
+import TakumiAgent
 
 /// Golden tests pin the rendered prompts: `Fixtures/prompts/NAME.txt`. After a deliberate
 /// template change, regenerate them with `TAKUMI_UPDATE_GOLDEN=1 swift test --filter PromptTests`

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import TakumiAgent
+import TakumiAgent
 
 /// `takumi edit` with the real default model on a fixture task (release builds; `make test`).
 /// Skipped when the model is absent, unless `TAKUMI_REQUIRE_MODEL=1`, which makes a missing

@@ -1,5 +1,5 @@
 import Foundation
-@testable import TakumiAgent
+import TakumiAgent
 
 /// Replays recorded answers in order (the last one repeats), recording every request.
 /// `beforeAnswer` runs inside `generate` — tests use it to change files "while the model runs".

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import TakumiAgent
+import TakumiAgent
 
 @Suite struct TargetFileGuesserTests {
     func guess(_ instruction: String, _ files: [String: String]) -> TargetFileGuesser.Guess {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import TakumiAgent
+import TakumiAgent
 
 @Suite struct ProcessRunnerTests {
     @Test func capturesExitCodeAndOutputTail() throws {

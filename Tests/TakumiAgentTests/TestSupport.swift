@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import TakumiAgent
+import TakumiAgent
 
 /// Paths and small helpers shared by the agent tests.
 enum TestPaths {

@@ -120,6 +120,9 @@ import Testing
         // No test command can be detected in this repository.
         let none = try takumi(["edit", "Fix add", "calc.py", "--model", "scripted:" + repo.answerPath], in: repo)
         #expect(none.status == 4 && none.stderr.contains("--test"))
+        let noneJSON = try takumi(["edit", "Fix add", "calc.py", "--model", "scripted:" + repo.answerPath, "--json"], in: repo)
+        let object = try JSONSerialization.jsonObject(with: Data(noneJSON.stdout.utf8)) as? [String: Any]
+        #expect(noneJSON.status == 4 && object?["error_kind"] as? String == "testCommandNotDetected")
     }
 
     @Test func sigintKillsTestsAndLeavesEverythingAsBefore() throws {

@@ -41,6 +41,11 @@ public struct UndoStore: Sendable {
         }
     }
 
+    /// Forgets the saved record (used when the edit it describes could not be written).
+    public func discard() {
+        try? FileManager.default.removeItem(atPath: recordPath)
+    }
+
     /// Restores the files of the last edit; returns the restored changes (after/before swapped).
     @discardableResult
     public func undo() throws -> (instruction: String, restored: [EditedFile]) {

@@ -30,6 +30,10 @@ public struct BlockMatch: Equatable, Sendable {
     /// Matched lines of the file.
     public var range: Range<Int>
     public var stage: MatchStage
+    public init(range: Range<Int>, stage: MatchStage) {
+        self.range = range
+        self.stage = stage
+    }
 }
 
 public enum BlockMatchOutcome: Equatable, Sendable {
@@ -84,7 +88,7 @@ public enum BlockMatcher {
     }
 
     /// Typographic punctuation small models (and word processors) substitute for ASCII.
-    static func foldPunctuation(_ s: String) -> String {
+    public static func foldPunctuation(_ s: String) -> String {
         var out = ""
         out.unicodeScalars.reserveCapacity(s.unicodeScalars.count)
         for scalar in s.unicodeScalars {

@@ -70,7 +70,7 @@ public struct TextFile: Equatable, Sendable {
     }
 
     /// Splits on LF; a CR right before the LF belongs to the terminator.
-    static func split(_ text: String) -> ([String], [String]) {
+    public static func split(_ text: String) -> ([String], [String]) {
         var lines: [String] = []
         var terminators: [String] = []
         var current = ""

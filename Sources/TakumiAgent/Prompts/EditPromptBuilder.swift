@@ -27,6 +27,9 @@ public struct EditPromptBuilder: Sendable {
             "files": files.map(EditPromptBuilder.fileValues),
             "context": context.map(EditPromptBuilder.fileValues),
             "hasContext": !context.isEmpty,
+            // One file: "Reply with the complete new calc.py" (0.5B models do best without a
+            // format example then; they tend to copy the example).
+            "single": files.count == 1 ? ["path": files[0].path] : false,
             // The format example names the first real file (a made-up example file gets copied
             // verbatim by small models).
             "example": files.first.map { ["path": $0.path, "language": EditPromptBuilder.language(for: $0.path)] } ?? [:],

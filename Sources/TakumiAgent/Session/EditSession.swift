@@ -131,18 +131,24 @@ public final class EditSession {
         report.files = accepted.map(\.path)
         if !options.dryRun {
             try checkCancelled()
-            // Refuses (writing nothing) if a target changed while the model or tests ran.
-            try ChangeWriter(root: root).write(accepted)
+            // The undo record first: an applied edit must always be undoable.
+            let undo = UndoStore(gitDirectory: repository.gitDirectory, workingRoot: root)
+            try undo.save(accepted, instruction: options.instruction)
+            do {
+                // Refuses (writing nothing) if a target changed while the model or tests ran.
+                try ChangeWriter(root: root).write(accepted)
+            } catch {
+                undo.discard()
+                throw error
+            }
             report.applied = true
-            try UndoStore(gitDirectory: repository.gitDirectory, workingRoot: root)
-                .save(accepted, instruction: options.instruction)
         }
         return report
     }
 
     /// A candidate whose tests fail still passes when the tests failed before the change too,
     /// the framework names the failing tests, no new test fails and at least one is fixed.
-    static func judgeAgainstBaseline(candidate: TestReport, baseline: TestReport?) -> Bool {
+    public static func judgeAgainstBaseline(candidate: TestReport, baseline: TestReport?) -> Bool {
         guard let baseline, !baseline.passed, !candidate.timedOut,
               let before = baseline.failingTests.map(Set.init), let after = candidate.failingTests.map(Set.init),
               !before.isEmpty else { return false }

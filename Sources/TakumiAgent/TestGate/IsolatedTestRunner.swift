@@ -12,6 +12,17 @@ public struct TestReport: Equatable, Sendable, Codable {
     /// Failing tests by name, when the framework reports them; nil otherwise.
     public var failingTests: [String]?
 
+    public init(command: String, exitCode: Int32, durationSeconds: Double, outputTail: String, timedOut: Bool,
+                passed: Bool, failingTests: [String]?) {
+        self.command = command
+        self.exitCode = exitCode
+        self.durationSeconds = durationSeconds
+        self.outputTail = outputTail
+        self.timedOut = timedOut
+        self.passed = passed
+        self.failingTests = failingTests
+    }
+
     enum CodingKeys: String, CodingKey {
         case command, exitCode = "exit_code", durationSeconds = "duration_s", outputTail = "output_tail"
         case timedOut = "timed_out", passed, failingTests = "failing_tests"
