@@ -21,6 +21,12 @@ deps:
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq libgit2-dev pkg-config >/dev/null; \
 	fi
+	@# Vim drives the editor-filter tests (vim -Es ... :%!takumi filter).
+	@if ! command -v vim >/dev/null 2>&1; then \
+	  echo "make: installing vim-nox" >&2; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq vim-nox >/dev/null; \
+	fi
 
 model:
 	scripts/fetch-model $(MODEL)

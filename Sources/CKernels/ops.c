@@ -34,6 +34,18 @@ void tk_silu_mul(float *gate, const float *up, int64_t n) {
     }
 }
 
+void tk_silu_mul_split(float *out, const float *gu, int64_t ffn, int64_t n_rows) {
+    for (int64_t r = 0; r < n_rows; r++) {
+        const float *g = gu + r * 2 * ffn, *u = g + ffn;
+        float *o = out + r * ffn;
+        for (int64_t i = 0; i < ffn; i++) o[i] = g[i] / (1.0f + expf(-g[i])) * u[i];
+    }
+}
+
+void tk_copy_columns(float *dst, const float *src, int64_t n_rows, int64_t src_width, int64_t offset, int64_t width) {
+    for (int64_t r = 0; r < n_rows; r++) memcpy(dst + r * width, src + r * src_width + offset, (size_t)width * sizeof(float));
+}
+
 float tk_softmax(float *x, int64_t n) {
     if (n <= 0) return 0;
     float max = x[0];

@@ -14,6 +14,8 @@ public struct TakumiCommand: ParsableCommand {
         subcommands: [
             GenerateCommand.self, TokenizeCommand.self, BenchCommand.self,
             ContextCommand.self,
+            EditCommand.self, UndoCommand.self,
+            HooksCommand.self, CommitMessageCommand.self, ReviewCommand.self, FilterCommand.self, CompleteCommand.self,
         ]
     )
 

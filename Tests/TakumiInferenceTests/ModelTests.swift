@@ -50,6 +50,20 @@ struct ModelTests {
         #expect(err < 0.06, "relative error \(err)")
     }
 
+    @Test func fusedMatricesGiveTheSameLogits() throws {
+        // q/k Q5_0 with v Q8_0: q|k fuse, v stays apart; gate|up fuse.
+        let bytes = try TinyModel(matrixType: .q5_0, vType: .q8_0).bytes()
+        let fused = try Model(file: GGUFFile(bytes: bytes))
+        let plain = try Model(file: GGUFFile(bytes: bytes), fuseMatrices: false)
+        #expect(fused.weights.layers[0].wqkv == nil && fused.weights.layers[0].wqk != nil)
+        #expect(fused.weights.layers[0].wGateUp != nil && plain.weights.layers[0].wGateUp == nil)
+        let a = try InferenceSession(model: fused, contextLength: 64, threads: 2).evaluateAllLogits(Self.prompt)
+        let b = try InferenceSession(model: plain, contextLength: 64, threads: 2).evaluateAllLogits(Self.prompt)
+        #expect(relativeMaxError(a, b) < 1e-5)
+        let all = try Model(file: GGUFFile(bytes: TinyModel(matrixType: .q8_0).bytes()))
+        #expect(all.weights.layers[1].wqkv?.rows == all.config.qWidth + 2 * all.config.kvWidth)
+    }
+
     @Test func llamaArchitectureAndTiedEmbeddings() throws {
         let tiny = TinyModel(architecture: "llama", tiedEmbeddings: true)
         let model = try tiny.load()

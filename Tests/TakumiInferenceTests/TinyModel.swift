@@ -16,6 +16,8 @@ struct TinyModel {
     var matrixType: GGMLType = .f32
     /// ffn_down's type (K-quants there need ffn to be a multiple of 256).
     var downType: GGMLType? = nil
+    /// attn_v's type (the real 0.5B file mixes Q8_0 v with Q5_0 q/k in some layers).
+    var vType: GGMLType? = nil
     var tiedEmbeddings = false
     var seed: UInt64 = 1
     /// Adds a byte-level BPE vocabulary (printable ASCII, space, newline, two specials;
@@ -79,7 +81,7 @@ struct TinyModel {
             try vector(b + "attn_norm.weight", width, around: 1, spread: 0.2)
             try matrix(b + "attn_q.weight", rows: heads * hd, cols: width)
             try matrix(b + "attn_k.weight", rows: kvHeads * hd, cols: width)
-            try matrix(b + "attn_v.weight", rows: kvHeads * hd, cols: width)
+            try matrix(b + "attn_v.weight", rows: kvHeads * hd, cols: width, type: vType)
             if architecture == "qwen2" {
                 try vector(b + "attn_q.bias", heads * hd, around: 0, spread: 0.5)
                 try vector(b + "attn_k.bias", kvHeads * hd, around: 0, spread: 0.5)

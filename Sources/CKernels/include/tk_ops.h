@@ -18,6 +18,14 @@ void tk_add(float *x, const float *y, int64_t n);
 /* gate (n) = silu(gate) * up, silu(g) = g / (1 + exp(-g)). */
 void tk_silu_mul(float *gate, const float *up, int64_t n);
 
+/* out (rows, ffn) = silu(gu[:, 0:ffn]) * gu[:, ffn:2ffn], gu (rows, 2*ffn): the output of a
+ * fused gate|up matmul. */
+void tk_silu_mul_split(float *out, const float *gu, int64_t ffn, int64_t n_rows);
+
+/* dst (rows, width) = src[:, offset:offset+width], src (rows, src_width): splits the output
+ * of a fused matmul (q|k|v) into its parts. */
+void tk_copy_columns(float *dst, const float *src, int64_t n_rows, int64_t src_width, int64_t offset, int64_t width);
+
 /* In-place softmax of x (n); returns log(sum(exp(x - max))) + max (the log-normalizer). */
 float tk_softmax(float *x, int64_t n);
 

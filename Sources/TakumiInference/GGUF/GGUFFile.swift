@@ -309,6 +309,13 @@ public final class GGUFFile: @unchecked Sendable {
         return GGUFTensor(info: info, data: storage.base + info.fileOffset)
     }
 
+    /// Drops the resident pages of tensor `name` (used after copying it elsewhere, so memory
+    /// stays near the file size). The tensor stays readable: pages come back on access.
+    public func releasePages(ofTensor name: String) {
+        guard let info = tensorInfo(name) else { return }
+        storage.releasePages(offset: info.fileOffset, count: info.byteCount)
+    }
+
     /// Like `tensor(_:)` but also checks the dims (ne[0] first).
     public func tensor(_ name: String, dims expected: [Int]) throws -> GGUFTensor {
         let t = try tensor(name)

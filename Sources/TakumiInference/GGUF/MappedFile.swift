@@ -52,6 +52,19 @@ final class MappedFile: @unchecked Sendable {
         isMapped = false
     }
 
+    /// Tells the OS the whole pages inside [offset, offset + count) will not be read again, so
+    /// they leave this process's resident memory (they stay in the page cache; reading them
+    /// later simply maps them back). No effect on in-memory bytes.
+    func releasePages(offset: Int, count: Int) {
+        guard isMapped, offset >= 0, count > 0, offset + count <= self.count else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        guard page > 0 else { return }
+        let start = (offset + page - 1) / page * page
+        let end = (offset + count) / page * page
+        guard end > start else { return }
+        madvise(UnsafeMutableRawPointer(mutating: base + start), end - start, MADV_DONTNEED)
+    }
+
     deinit {
         if isMapped {
             munmap(UnsafeMutableRawPointer(mutating: base), count)

@@ -13,6 +13,7 @@ final class ForwardBuffers {
     let attn: UnsafeMutablePointer<Float>        // (batch, heads*hd)
     let gate: UnsafeMutablePointer<Float>        // (batch, ffn)
     let up: UnsafeMutablePointer<Float>          // (batch, ffn)
+    let fused: UnsafeMutablePointer<Float>       // (batch, max(q+2kv, 2ffn)) fused matmul output
     let logits: UnsafeMutablePointer<Float>      // (vocab) last position
     let ropeCos: UnsafeMutablePointer<Float>     // (batch, hd/2)
     let ropeSin: UnsafeMutablePointer<Float>     // (batch, hd/2)
@@ -31,6 +32,7 @@ final class ForwardBuffers {
         attn = .allocate(capacity: batch * c.qWidth)
         gate = .allocate(capacity: batch * c.feedForwardLength)
         up = .allocate(capacity: batch * c.feedForwardLength)
+        fused = .allocate(capacity: batch * max(c.qWidth + 2 * c.kvWidth, 2 * c.feedForwardLength))
         logits = .allocate(capacity: c.vocabularySize)
         logits.initialize(repeating: 0, count: c.vocabularySize)
         ropeCos = .allocate(capacity: batch * c.headDim / 2)
@@ -39,7 +41,10 @@ final class ForwardBuffers {
         var scratchBytes = 64
         let w = model.weights
         var matrices = [w.output]
-        for l in w.layers { matrices += [l.wq, l.wk, l.wv, l.wo, l.wGate, l.wUp, l.wDown] }
+        for l in w.layers {
+            matrices += [l.wq, l.wk, l.wv, l.wo, l.wGate, l.wUp, l.wDown]
+            matrices += [l.wqkv, l.wqk, l.wGateUp].compactMap { $0 }
+        }
         for m in matrices {
             scratchBytes = max(scratchBytes, Int(tk_matmul_scratch_bytes(Int32(m.type.rawValue), Int64(m.columns), Int64(batch))))
         }
@@ -49,7 +54,7 @@ final class ForwardBuffers {
     deinit {
         tokenIds.deallocate(); positions.deallocate()
         x.deallocate(); h.deallocate(); q.deallocate(); k.deallocate(); attn.deallocate()
-        gate.deallocate(); up.deallocate(); logits.deallocate()
+        gate.deallocate(); up.deallocate(); fused.deallocate(); logits.deallocate()
         ropeCos.deallocate(); ropeSin.deallocate()
         attentionScratch.deallocate(); matmulScratch.deallocate()
     }

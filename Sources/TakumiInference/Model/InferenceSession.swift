@@ -210,9 +210,23 @@ public final class InferenceSession {
             // q (n, heads*hd) = Wq h + bq; k (n, kv*hd) = Wk h + bk; v (n, kv*hd) = Wv h + bv,
             // v written straight into its cache rows.
             let vRows = cache.values[l] + start * c.kvWidth
-            matmul(layer.wq, b.h, n, b.q)
-            matmul(layer.wk, b.h, n, b.k)
-            matmul(layer.wv, b.h, n, vRows)
+            let (qw, kvw) = (Int64(c.qWidth), Int64(c.kvWidth))
+            if let qkv = layer.wqkv {
+                // fused (n, q|k|v) -> q, k, v
+                matmul(qkv, b.h, n, b.fused)
+                tk_copy_columns(b.q, b.fused, Int64(n), qw + 2 * kvw, 0, qw)
+                tk_copy_columns(b.k, b.fused, Int64(n), qw + 2 * kvw, qw, kvw)
+                tk_copy_columns(vRows, b.fused, Int64(n), qw + 2 * kvw, qw + kvw, kvw)
+            } else if let qk = layer.wqk {
+                matmul(qk, b.h, n, b.fused)
+                tk_copy_columns(b.q, b.fused, Int64(n), qw + kvw, 0, qw)
+                tk_copy_columns(b.k, b.fused, Int64(n), qw + kvw, qw, kvw)
+                matmul(layer.wv, b.h, n, vRows)
+            } else {
+                matmul(layer.wq, b.h, n, b.q)
+                matmul(layer.wk, b.h, n, b.k)
+                matmul(layer.wv, b.h, n, vRows)
+            }
             mark(.qkvMatmul)
             if let bq = layer.bq { tk_add_bias(b.q, bq.values, Int64(c.qWidth), Int64(n)) }
             if let bk = layer.bk { tk_add_bias(b.k, bk.values, Int64(c.kvWidth), Int64(n)) }
@@ -241,10 +255,17 @@ public final class InferenceSession {
             // h = rmsnorm(x) * ffn_norm; x += Wdown (silu(Wgate h) * Wup h)
             tk_rmsnorm(b.h, b.x, layer.ffnNorm.values, Int64(d), Int64(n), eps)
             mark(.norm)
-            matmul(layer.wGate, b.h, n, b.gate)
-            matmul(layer.wUp, b.h, n, b.up)
-            mark(.gateUpMatmul)
-            tk_silu_mul(b.gate, b.up, Int64(n * c.feedForwardLength))
+            if let gateUp = layer.wGateUp {
+                // fused (n, gate|up) -> gate = silu(gate) * up
+                matmul(gateUp, b.h, n, b.fused)
+                mark(.gateUpMatmul)
+                tk_silu_mul_split(b.gate, b.fused, Int64(c.feedForwardLength), Int64(n))
+            } else {
+                matmul(layer.wGate, b.h, n, b.gate)
+                matmul(layer.wUp, b.h, n, b.up)
+                mark(.gateUpMatmul)
+                tk_silu_mul(b.gate, b.up, Int64(n * c.feedForwardLength))
+            }
             mark(.siluMul)
             matmul(layer.wDown, b.gate, n, b.h)
             mark(.downMatmul)

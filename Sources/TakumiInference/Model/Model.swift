@@ -11,10 +11,12 @@ public final class Model: @unchecked Sendable {
         try self.init(file: GGUFFile(path: path))
     }
 
-    public init(file: GGUFFile) throws {
+    /// - fuseMatrices: stack q|k|v and gate|up weights into owned copies so each takes one
+    ///   matmul (one thread-pool pass) instead of two or three; same results.
+    public init(file: GGUFFile, fuseMatrices: Bool = true) throws {
         self.file = file
         config = try ModelConfig(file: file)
-        weights = try ModelWeights(file: file, config: config)
+        weights = try ModelWeights(file: file, config: config, fuseMatrices: fuseMatrices)
     }
 
     /// A short name for logs: `general.name`, else the file name without extension.

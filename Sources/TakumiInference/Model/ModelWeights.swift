@@ -22,6 +22,14 @@ public struct WeightMatrix: @unchecked Sendable {
         self.columns = columns
         data = t.data
     }
+
+    init(name: String, type: GGMLType, rows: Int, columns: Int, data: UnsafeRawPointer) {
+        self.name = name
+        self.type = type
+        self.rows = rows
+        self.columns = columns
+        self.data = data
+    }
 }
 
 /// A vector (norm weight, bias) as float32, converted from whatever type the file uses.
@@ -34,9 +42,28 @@ public struct WeightVector: @unchecked Sendable {
     public let count: Int
 }
 
-/// Owns the float copies of all weight vectors of a model; frees them together.
+/// Owns the float copies of all weight vectors and the fused matrices of a model; frees
+/// them together.
 final class VectorArena {
     private var blocks: [UnsafeMutablePointer<Float>] = []
+    private var rawBlocks: [UnsafeMutableRawPointer] = []
+
+    /// The rows of `parts` stacked into one matrix, so one matmul (one pass of the thread
+    /// pool) computes them all; nil unless they share type and width.
+    func fuse(_ parts: [WeightMatrix], name: String) -> WeightMatrix? {
+        guard let first = parts.first, parts.count > 1,
+              parts.allSatisfy({ $0.type == first.type && $0.columns == first.columns }),
+              let rowBytes = first.type.rowBytes(first.columns) else { return nil }
+        let rows = parts.reduce(0) { $0 + $1.rows }
+        let data = UnsafeMutableRawPointer.allocate(byteCount: rows * rowBytes, alignment: 64)
+        rawBlocks.append(data)
+        var offset = 0
+        for part in parts {
+            (data + offset).copyMemory(from: part.data, byteCount: part.rows * rowBytes)
+            offset += part.rows * rowBytes
+        }
+        return WeightMatrix(name: name, type: first.type, rows: rows, columns: first.columns, data: UnsafeRawPointer(data))
+    }
 
     func vector(_ t: GGUFTensor, file: GGUFFile, count: Int) throws -> WeightVector {
         guard t.dims == [count] else {
@@ -51,7 +78,10 @@ final class VectorArena {
         return WeightVector(name: t.name, values: values, count: count)
     }
 
-    deinit { blocks.forEach { $0.deallocate() } }
+    deinit {
+        blocks.forEach { $0.deallocate() }
+        rawBlocks.forEach { $0.deallocate() }
+    }
 }
 
 /// The weights of one transformer block.
@@ -68,6 +98,11 @@ public struct LayerWeights: @unchecked Sendable {
     public let wGate: WeightMatrix         // (ffn, d)
     public let wUp: WeightMatrix           // (ffn, d)
     public let wDown: WeightMatrix         // (d, ffn)
+    /// Fused copies (fewer thread-pool passes per layer): q|k|v stacked when all three share a
+    /// type, else q|k when those two do; gate|up. The forward pass uses them when present.
+    public var wqkv: WeightMatrix? = nil   // (heads*hd + 2*kv_heads*hd, d)
+    public var wqk: WeightMatrix? = nil    // (heads*hd + kv_heads*hd, d)
+    public var wGateUp: WeightMatrix? = nil // (2*ffn, d)
 }
 
 /// All weights of the model, pointing into the mapped GGUF file.
@@ -79,7 +114,8 @@ public final class ModelWeights: @unchecked Sendable {
     public let layers: [LayerWeights]
     private let arena: VectorArena
 
-    init(file: GGUFFile, config c: ModelConfig) throws {
+    /// - fuseMatrices: stack q|k|v and gate|up into owned copies (see `LayerWeights`).
+    init(file: GGUFFile, config c: ModelConfig, fuseMatrices: Bool = true) throws {
         let arena = VectorArena()
         self.arena = arena
         let d = c.embeddingLength
@@ -101,7 +137,7 @@ public final class ModelWeights: @unchecked Sendable {
         for i in 0..<c.layerCount {
             let p = "blk.\(i)."
             let biases = c.architecture == .qwen2
-            layers.append(LayerWeights(
+            var layer = LayerWeights(
                 attnNorm: try vector(p + "attn_norm.weight", d),
                 wq: try matrix(p + "attn_q.weight", rows: c.qWidth, columns: d),
                 wk: try matrix(p + "attn_k.weight", rows: c.kvWidth, columns: d),
@@ -113,7 +149,17 @@ public final class ModelWeights: @unchecked Sendable {
                 ffnNorm: try vector(p + "ffn_norm.weight", d),
                 wGate: try matrix(p + "ffn_gate.weight", rows: c.feedForwardLength, columns: d),
                 wUp: try matrix(p + "ffn_up.weight", rows: c.feedForwardLength, columns: d),
-                wDown: try matrix(p + "ffn_down.weight", rows: d, columns: c.feedForwardLength)))
+                wDown: try matrix(p + "ffn_down.weight", rows: d, columns: c.feedForwardLength))
+            if fuseMatrices {
+                layer.wqkv = arena.fuse([layer.wq, layer.wk, layer.wv], name: p + "attn_qkv")
+                if layer.wqkv == nil { layer.wqk = arena.fuse([layer.wq, layer.wk], name: p + "attn_qk") }
+                layer.wGateUp = arena.fuse([layer.wGate, layer.wUp], name: p + "ffn_gate_up")
+                // The originals are not read again: let their pages go.
+                var copied = [layer.wGate, layer.wUp].filter { _ in layer.wGateUp != nil }
+                if layer.wqkv != nil { copied += [layer.wq, layer.wk, layer.wv] } else if layer.wqk != nil { copied += [layer.wq, layer.wk] }
+                for m in copied { file.releasePages(ofTensor: m.name) }
+            }
+            layers.append(layer)
         }
         self.layers = layers
     }

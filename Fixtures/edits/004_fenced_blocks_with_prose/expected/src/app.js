@@ -1,0 +1,4 @@
+function hello() {
+  return 'hello';
+}
+module.exports = { hello };

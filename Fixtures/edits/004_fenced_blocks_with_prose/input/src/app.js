@@ -1,0 +1,4 @@
+function hello() {
+  return 'hi';
+}
+module.exports = { hello };

@@ -1,0 +1,1 @@
+msg = "it's done"

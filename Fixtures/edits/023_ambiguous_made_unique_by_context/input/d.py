@@ -1,0 +1,4 @@
+x = 0
+print(x)
+x = 0
+print('end')

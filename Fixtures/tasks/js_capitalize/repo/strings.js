@@ -1,0 +1,5 @@
+function lower(s) {
+  return s.toLowerCase();
+}
+
+module.exports = { lower };

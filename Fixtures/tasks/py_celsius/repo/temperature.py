@@ -1,0 +1,3 @@
+def celsius_to_fahrenheit(c):
+    """Convert Celsius to Fahrenheit."""
+    return c * 9 / 5 + 32

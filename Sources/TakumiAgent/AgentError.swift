@@ -1,0 +1,86 @@
+import Foundation
+
+/// Every error the agent module throws. Messages name the offending value (file, line, key,
+/// command) so that a user — or the model, through a feedback template — can act on them.
+public enum AgentError: Error, Equatable, CustomStringConvertible {
+    // Prompts
+    case templateNotFound(name: String, searched: [String])
+    case templateInvalid(path: String, reason: String)
+
+    // Configuration
+    case configSyntax(file: String, line: Int, reason: String)
+    case configValue(file: String, key: String, reason: String)
+
+    // Edit answers (these are fed back to the model, never partially applied)
+    case malformedAnswer(line: Int, reason: String)
+    case noEditsInAnswer
+    case unsafePath(path: String, reason: String)
+    case searchNotFound(path: String, search: String, hint: String)
+    case searchAmbiguous(path: String, search: String, lines: [Int])
+    case fileNotFound(path: String)
+    case fileAlreadyExists(path: String)
+    case fileNotEditable(path: String, editable: [String])
+    case unsupportedEncoding(path: String, reason: String)
+
+    // Test gate and apply
+    case testCommandNotDetected(root: String)
+    case processLaunchFailed(command: String, reason: String)
+    case isolationFailed(reason: String)
+    case fileChangedSinceRead(path: String)
+    case writeFailed(path: String, reason: String)
+    case undoUnavailable(reason: String)
+    case cancelled
+
+    /// The case name ("searchNotFound", ...), for `--json` output and tests.
+    public var kind: String {
+        guard let label = Mirror(reflecting: self).children.first?.label else {
+            return self == .cancelled ? "cancelled" : "noEditsInAnswer"
+        }
+        return label
+    }
+
+    public var description: String {
+        switch self {
+        case let .templateNotFound(name, searched):
+            return "prompt template '\(name).md' not found (searched: \(searched.joined(separator: ", ")))"
+        case let .templateInvalid(path, reason):
+            return "prompt template \(path) is invalid: \(reason)"
+        case let .configSyntax(file, line, reason):
+            return "\(file):\(line): \(reason)"
+        case let .configValue(file, key, reason):
+            return "\(file): key '\(key)': \(reason)"
+        case let .malformedAnswer(line, reason):
+            return "malformed answer at line \(line): \(reason)"
+        case .noEditsInAnswer:
+            return "the answer contains no edit in the requested format"
+        case let .unsafePath(path, reason):
+            return "refusing path '\(path)': \(reason)"
+        case let .searchNotFound(path, _, _):
+            return "a SEARCH block for \(path) does not match the file"
+        case let .searchAmbiguous(path, _, lines):
+            return "a SEARCH block for \(path) matches \(lines.count) places (lines \(lines.map(String.init).joined(separator: ", ")))"
+        case let .fileNotFound(path):
+            return "file \(path) does not exist"
+        case let .fileAlreadyExists(path):
+            return "file \(path) already exists (an empty SEARCH creates new files only)"
+        case let .fileNotEditable(path, editable):
+            return "\(path) was shown for reference only or not shown at all; change only \(editable.joined(separator: ", ")) (or create new files)"
+        case let .unsupportedEncoding(path, reason):
+            return "cannot edit \(path): \(reason)"
+        case let .testCommandNotDetected(root):
+            return "no test command detected in \(root); pass --test CMD or --no-test"
+        case let .processLaunchFailed(command, reason):
+            return "cannot run '\(command)': \(reason)"
+        case let .isolationFailed(reason):
+            return "cannot prepare the isolated copy: \(reason)"
+        case let .fileChangedSinceRead(path):
+            return "\(path) changed since takumi read it; nothing was written"
+        case let .writeFailed(path, reason):
+            return "cannot write \(path): \(reason)"
+        case .cancelled:
+            return "interrupted; nothing was changed"
+        case let .undoUnavailable(reason):
+            return "nothing to undo: \(reason)"
+        }
+    }
+}

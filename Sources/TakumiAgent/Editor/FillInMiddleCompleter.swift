@@ -1,0 +1,82 @@
+import Foundation
+
+/// Completion at the cursor (the logic behind `takumi complete`): the buffer is split at a
+/// byte offset into prefix and suffix, and the model writes what goes between, in its
+/// fill-in-the-middle format, with a few repository files before it as context.
+public struct FillInMiddleCompleter {
+    public var generator: TextGenerator
+    public var prefixTokenBudget: Int = 1500
+    public var suffixTokenBudget: Int = 500
+    public var contextTokenBudget: Int = 1000
+    public var maxTokens: Int = 64
+
+    public init(generator: TextGenerator) {
+        self.generator = generator
+    }
+
+    /// Splits `buffer` at byte `offset` (editors count bytes: Vim's line2byte, Emacs's
+    /// position-bytes). An offset inside a multi-byte character moves back to its start.
+    public static func split(buffer: String, atByteOffset offset: Int) throws -> (prefix: String, suffix: String) {
+        let bytes = Array(buffer.utf8)
+        guard offset >= 0, offset <= bytes.count else {
+            throw IntegrationError.invalidOffset(offset: offset, length: bytes.count)
+        }
+        var cut = offset
+        while cut > 0 && cut < bytes.count && (bytes[cut] & 0xC0) == 0x80 { cut -= 1 }
+        return (String(decoding: bytes[..<cut], as: UTF8.self), String(decoding: bytes[cut...], as: UTF8.self))
+    }
+
+    /// The last lines of `text` that fit `budget` tokens (from the end when `fromEnd`).
+    func fit(_ text: String, budget: Int, fromEnd: Bool) -> String {
+        guard generator.countTokens(text) > budget else { return text }
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        while lines.count > 1 {
+            let drop = max(1, lines.count / 8)
+            if fromEnd { lines.removeFirst(drop) } else { lines.removeLast(drop) }
+            let candidate = lines.joined(separator: "\n")
+            if generator.countTokens(candidate) <= budget { return candidate }
+        }
+        return ""
+    }
+
+    /// Context files (path, text) that fit the budget, in the given order.
+    func fitContext(_ files: [(String, String)]) -> [(String, String)] {
+        var used = 0
+        var kept: [(String, String)] = []
+        for (path, text) in files {
+            let cost = generator.countTokens(text) + 8
+            if used + cost > contextTokenBudget { continue }
+            used += cost
+            kept.append((path, text))
+        }
+        return kept
+    }
+
+    /// The text to insert at the cursor.
+    public func complete(buffer: String, byteOffset: Int, path: String?, contextFiles: [(String, String)] = [],
+                         deadline: GenerationDeadline? = nil) throws -> String {
+        let (prefix, suffix) = try FillInMiddleCompleter.split(buffer: buffer, atByteOffset: byteOffset)
+        let prompt = PromptInput.fillInMiddle(
+            prefix: fit(prefix, budget: prefixTokenBudget, fromEnd: true),
+            suffix: fit(suffix, budget: suffixTokenBudget, fromEnd: false),
+            path: path, contextFiles: fitContext(contextFiles))
+        let request = GenerationRequest(prompt: prompt, maxTokens: maxTokens,
+                                        stopStrings: ["<|file_sep|>", "<|fim_pad|>", "<|endoftext|>"])
+        let result = try generator.generate(request) { _ in deadline?.control() ?? .continue }
+        if result.finishReason == .cancelled, let deadline {
+            throw IntegrationError.timedOut(task: "completion", seconds: deadline.seconds)
+        }
+        return result.text
+    }
+
+    /// Files to show as context for `path`: the same extension in the same directory, then
+    /// elsewhere, smallest first (more of them fit), at most `limit`.
+    public static func contextCandidates(for path: String, trackedFiles: [String], limit: Int = 4) -> [String] {
+        let ext = (path as NSString).pathExtension
+        let dir = (path as NSString).deletingLastPathComponent
+        let sameKind = trackedFiles.filter { $0 != path && !ext.isEmpty && ($0 as NSString).pathExtension == ext }
+        let near = sameKind.filter { ($0 as NSString).deletingLastPathComponent == dir }
+        let far = sameKind.filter { ($0 as NSString).deletingLastPathComponent != dir }
+        return Array((near + far).prefix(limit))
+    }
+}

@@ -1,0 +1,128 @@
+import Foundation
+
+/// A commit message suggested for a change, with what it took to write it.
+public struct CommitMessageSuggestion: Equatable, Sendable, Codable {
+    public var message: String
+    public var language: MessageLanguage
+    public var style: CommitStyle
+    public var model: String
+    public var promptTokens: Int
+    public var generatedTokens: Int
+    public var prefillSeconds: Double
+    public var decodeSeconds: Double
+    /// The diff was cut to fit the prompt budget.
+    public var diffTruncated: Bool
+    /// Generations it took (2 when the first answer repeated an old subject); the token
+    /// counts and seconds above add up all of them.
+    public var attempts: Int
+}
+
+/// Writes a commit message for a diff in the repository's own style (learned from recent
+/// history) and language (`--lang`, else history's).
+public struct CommitMessageWriter {
+    public var generator: TextGenerator
+    public var render: PromptRenderer
+    /// Tokens of diff shown to the model; a hook keeps this small to answer in seconds.
+    public var diffTokenBudget: Int = 1500
+    public var maxTokens: Int = 120
+
+    public init(generator: TextGenerator, render: @escaping PromptRenderer) {
+        self.generator = generator
+        self.render = render
+    }
+
+    /// The prompt for `diff`, rendered from `commit-message.md`.
+    public func prompt(diff: ParsedDiff, style: CommitStyle, language: MessageLanguage,
+                       instruction: String?) throws -> (messages: [ChatMessage], truncated: Bool) {
+        let full = diff.render()
+        let shown = diff.render(fittingTokens: diffTokenBudget, countTokens: generator.countTokens)
+        var values: [String: Any] = [
+            "language": language.englishName,
+            "rules": style.guidance,
+            "examples": style.exampleSubjects,
+            "hasExamples": !style.exampleSubjects.isEmpty,
+            "japanese": language == .ja,
+            "summary": diff.summary,
+            "diff": shown,
+        ]
+        // Only a real hint: Mustache renders a section for an empty string too.
+        if let instruction, !instruction.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            values["instruction"] = instruction
+        }
+        let user = try render("commit-message", values)
+        let system = "You are an experienced software engineer writing concise, accurate git commit messages."
+        return ([.system(system), .user(user)], shown != full)
+    }
+
+    /// Writes the message. `history` holds recent full commit messages, newest first.
+    /// With a `deadline`, generation stops when it passes and `timedOut` is thrown: a
+    /// half-written message is worse than none. Small models sometimes copy an example
+    /// subject; such an answer is asked for once more without examples.
+    public func write(diffText: String, history: [String], language explicit: MessageLanguage? = nil,
+                      instruction: String? = nil, deadline: GenerationDeadline? = nil,
+                      onText: (String) -> Void = { _ in }) throws -> CommitMessageSuggestion {
+        let diff = ParsedDiff.parse(diffText)
+        guard !diff.isEmpty else { throw IntegrationError.nothingStaged }
+        let style = CommitStyle.infer(from: history)
+        let language = MessageLanguage.choose(explicit: explicit, instruction: instruction, history: history)
+
+        let first = try generateOnce(diff: diff, style: style, language: language, instruction: instruction,
+                                       deadline: deadline, onText: onText)
+        let oldSubjects = Set(history.compactMap { $0.split(separator: "\n").first.map(String.init) })
+        var attempt = first
+        var attempts = 1
+        if let subject = attempt.message.split(separator: "\n").first.map(String.init), oldSubjects.contains(subject) {
+            var withoutExamples = style
+            withoutExamples.exampleSubjects = []
+            attempt = try generateOnce(diff: diff, style: withoutExamples, language: language, instruction: instruction,
+                                       deadline: deadline, onText: onText)
+            attempts = 2
+        }
+        let results = attempts == 1 ? [first.result] : [first.result, attempt.result]
+        return CommitMessageSuggestion(
+            message: attempt.message, language: language, style: style, model: generator.modelDescription,
+            promptTokens: results.reduce(0) { $0 + $1.promptTokens },
+            generatedTokens: results.reduce(0) { $0 + $1.generatedTokens },
+            prefillSeconds: results.reduce(0) { $0 + $1.prefillSeconds },
+            decodeSeconds: results.reduce(0) { $0 + $1.decodeSeconds },
+            diffTruncated: attempt.truncated, attempts: attempts)
+    }
+
+    private func generateOnce(diff: ParsedDiff, style: CommitStyle, language: MessageLanguage, instruction: String?,
+                              deadline: GenerationDeadline?, onText: (String) -> Void)
+        throws -> (message: String, result: GenerationResult, truncated: Bool) {
+        let (messages, truncated) = try prompt(diff: diff, style: style, language: language, instruction: instruction)
+        let request = GenerationRequest(prompt: .chat(messages), maxTokens: maxTokens)
+        let result = try generator.generate(request) { event in
+            if case let .text(piece) = event { onText(piece) }
+            return deadline?.control() ?? .continue
+        }
+        if result.finishReason == .cancelled, let deadline {
+            throw IntegrationError.timedOut(task: "commit message", seconds: deadline.seconds)
+        }
+        let message = CommitMessageWriter.clean(result.text, style: style)
+        guard !message.isEmpty else { throw IntegrationError.emptyAnswer(task: "commit message") }
+        return (message, result, truncated)
+    }
+
+    /// The model's answer as a commit message: fence, label and quotes removed, trailing
+    /// spaces trimmed, at most one blank line in a row, subject fitted to the style.
+    public static func clean(_ answer: String, style: CommitStyle) -> String {
+        let unfenced = AnswerCleanup.stripCodeFence(answer)
+        let text = AnswerCleanup.stripLabelAndQuotes(unfenced)
+        var lines: [String] = []
+        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            var line = String(raw)
+            while line.last == " " || line.last == "\t" || line.last == "\r" { line.removeLast() }
+            if line.isEmpty && (lines.last?.isEmpty ?? true) { continue }
+            // A line starting with '#' would be eaten by git as a comment.
+            if line.hasPrefix("#") { line = String(line.drop(while: { $0 == "#" || $0 == " " })) }
+            if line.isEmpty && (lines.last?.isEmpty ?? true) { continue }
+            lines.append(line)
+        }
+        while lines.last?.isEmpty == true { lines.removeLast() }
+        // git's convention: subject, blank line, body.
+        if lines.count > 1 && !lines[1].isEmpty { lines.insert("", at: 1) }
+        return style.conform(lines.joined(separator: "\n"))
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+
+/// A file shown to the model: repository-relative path and its text.
+public struct PromptFile: Equatable, Sendable {
+    public var path: String
+    public var text: String
+    public init(path: String, text: String) {
+        self.path = path
+        self.text = text
+    }
+}
+
+/// Renders the edit conversation from the templates in `Prompts/`:
+/// `system` + `edit-<format>` as the first turn, then `malformed-answer` or `test-failure`
+/// as the user's reply to a rejected answer.
+public struct EditPromptBuilder: Sendable {
+    public var library: PromptLibrary
+
+    public init(library: PromptLibrary) { self.library = library }
+
+    public func initialMessages(instruction: String, files: [PromptFile], context: [PromptFile] = [],
+                                format: EditFormat) throws -> [ChatMessage] {
+        let japanese = EditPromptBuilder.isJapanese(instruction)
+        let system = try library.render("system", ["japanese": japanese])
+        let user = try library.render(format.templateName, [
+            "instruction": instruction.trimmingCharacters(in: .whitespacesAndNewlines),
+            "files": files.map(EditPromptBuilder.fileValues),
+            "context": context.map(EditPromptBuilder.fileValues),
+            "hasContext": !context.isEmpty,
+            // One file: "Reply with the complete new calc.py" (0.5B models do best without a
+            // format example then; they tend to copy the example).
+            "single": files.count == 1 ? ["path": files[0].path] : false,
+            // The format example names the first real file (a made-up example file gets copied
+            // verbatim by small models).
+            "example": files.first.map { ["path": $0.path, "language": EditPromptBuilder.language(for: $0.path)] } ?? [:],
+            "japanese": japanese,
+        ])
+        return [.system(trimmed(system)), .user(trimmed(user))]
+    }
+
+    /// Feedback for an answer that could not be parsed or matched, quoting the real lines.
+    public func answerErrorFeedback(_ error: AgentError) throws -> String {
+        var values: [String: Any] = ["error": error.description]
+        switch error {
+        case let .searchNotFound(path, search, hint):
+            values["path"] = path
+            values["search"] = search.isEmpty ? "" : search + "\n"
+            if !hint.isEmpty { values["quote"] = hint }
+        case let .searchAmbiguous(path, search, _):
+            values["path"] = path
+            values["search"] = search + "\n"
+            values["error"] = error.description + "; add lines around it so the SEARCH matches only one place"
+        default:
+            break
+        }
+        return trimmed(try library.render("malformed-answer", values))
+    }
+
+    /// Feedback for a candidate whose tests failed.
+    public func testFailureFeedback(command: String, exitCode: Int32, timedOut: Bool, timeLimit: Double,
+                                    outputTail: String, diff: String) throws -> String {
+        trimmed(try library.render("test-failure", [
+            "command": command,
+            "exitCode": String(exitCode),
+            "timedOut": timedOut,
+            "timeLimit": String(Int(timeLimit)),
+            "outputTail": outputTail.trimmingCharacters(in: .newlines),
+            "diff": diff,
+        ]))
+    }
+
+    private func trimmed(_ s: String) -> String { s.trimmingCharacters(in: .whitespacesAndNewlines) }
+
+    static func fileValues(_ file: PromptFile) -> [String: Any] {
+        var content = file.text.replacingOccurrences(of: "\r\n", with: "\n")
+        if !content.isEmpty && !content.hasSuffix("\n") { content += "\n" }
+        return ["path": file.path, "content": content, "fence": fence(for: content),
+                "language": language(for: file.path)]
+    }
+
+    /// A backtick fence longer than any backtick run that starts a line of `content`.
+    static func fence(for content: String) -> String {
+        var longest = 0
+        for line in content.split(separator: "\n", omittingEmptySubsequences: false) {
+            let run = line.drop(while: { $0 == " " }).prefix(while: { $0 == "`" }).count
+            longest = max(longest, run)
+        }
+        return String(repeating: "`", count: max(3, longest + 1))
+    }
+
+    static func language(for path: String) -> String {
+        let ext = (path as NSString).pathExtension.lowercased()
+        let table: [String: String] = [
+            "py": "python", "js": "javascript", "mjs": "javascript", "cjs": "javascript", "ts": "typescript",
+            "go": "go", "rs": "rust", "swift": "swift", "c": "c", "h": "c", "cc": "cpp", "cpp": "cpp",
+            "hpp": "cpp", "java": "java", "kt": "kotlin", "rb": "ruby", "sh": "sh", "md": "markdown",
+            "json": "json", "toml": "toml", "yml": "yaml", "yaml": "yaml", "html": "html", "css": "css",
+        ]
+        if let known = table[ext] { return known }
+        if (path as NSString).lastPathComponent == "Makefile" { return "makefile" }
+        return ext
+    }
+
+    /// True when the text has kana or CJK ideographs (the explanation then stays Japanese).
+    public static func isJapanese(_ text: String) -> Bool {
+        text.unicodeScalars.contains { s in
+            (0x3040...0x30FF).contains(s.value) || (0x4E00...0x9FFF).contains(s.value) || (0xFF66...0xFF9F).contains(s.value)
+        }
+    }
+}

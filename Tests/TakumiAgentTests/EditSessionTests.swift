@@ -1,0 +1,221 @@
+import Foundation
+import Testing
+import TakumiGit
+import TakumiAgent
+
+/// The pipeline end to end with a scripted model on real (temporary) git repositories,
+/// including the safety cases: after a failed or interrupted run, the working tree, index,
+/// refs, stash, worktrees and objects are exactly as before.
+@Suite(.serialized) struct EditSessionTests {
+    static let buggy = "def add(a, b):\n    return a - b\n"
+    static let fixed = "def add(a, b):\n    return a + b\n"
+    static let goodAnswer = "calc.py\n<<<<<<< SEARCH\n    return a - b\n=======\n    return a + b\n>>>>>>> REPLACE\n"
+    static let wrongAnswer = "calc.py\n<<<<<<< SEARCH\n    return a - b\n=======\n    return a * b\n>>>>>>> REPLACE\n"
+    static let testCommand = "grep -q 'a + b' calc.py"
+
+    func session(_ repo: GitRepoFixture, _ generator: ScriptedGenerator, test: String? = testCommand,
+                 attempts: Int = 3, timeout: Double = 30, dryRun: Bool = false,
+                 cancellation: CancellationFlag = CancellationFlag()) throws -> EditSession {
+        var options = EditOptions(instruction: "Fix add so it adds.", targetPaths: ["calc.py"])
+        options.format = .searchReplace
+        options.testCommand = test
+        options.attempts = attempts
+        options.testTimeout = timeout
+        options.dryRun = dryRun
+        return EditSession(repository: try repo.open(), generator: generator,
+                           prompts: EditPromptBuilder(library: PromptLibrary(directories: [TestPaths.prompts])),
+                           options: options, cancellation: cancellation)
+    }
+
+    @Test func passingCandidateIsAppliedAndUndone() throws {
+        let repo = try GitRepoFixture(files: ["calc.py": Self.buggy])
+        let before = try repo.snapshot()
+        let report = try session(repo, ScriptedGenerator([Self.goodAnswer])).run()
+        #expect(report.applied && report.passed)
+        #expect(report.attempts.count == 1)
+        #expect(report.attempts[0].test?.exitCode == 0)
+        #expect(repo.dir.read("calc.py") == Self.fixed)
+        #expect(report.diff.contains("-    return a - b\n+    return a + b"))
+        #expect(report.summary.hasPrefix("applied: 1 file changed, +1 -1 (attempt 1 of 1"))
+
+        // The JSON shape the CLI prints.
+        let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(report)) as? [String: Any]
+        let attempt = (json?["attempts"] as? [[String: Any]])?.first
+        let test = attempt?["test"] as? [String: Any]
+        #expect(json?["applied"] as? Bool == true && json?["files"] as? [String] == ["calc.py"])
+        #expect(attempt?["answer"] is String && attempt?["diff"] is String)
+        #expect(test?["command"] as? String == Self.testCommand && test?["exit_code"] is Int && test?["duration_s"] is Double && test?["output_tail"] is String)
+
+        let root = try repo.open().workingDirectory(for: "undo")
+        try UndoStore(gitDirectory: try repo.open().gitDirectory, workingRoot: root).undo()
+        var after = try repo.snapshot()
+        after.objects = before.objects // (the undo record is not an object; objects compared below)
+        #expect(after == before)
+        #expect(try repo.snapshot().objects == before.objects)
+        #expect(throws: AgentError.self) { try UndoStore(gitDirectory: try repo.open().gitDirectory, workingRoot: root).undo() }
+    }
+
+    @Test func undoRefusesWhenFileChangedSince() throws {
+        let repo = try GitRepoFixture(files: ["calc.py": Self.buggy])
+        _ = try session(repo, ScriptedGenerator([Self.goodAnswer])).run()
+        try repo.dir.write("calc.py", "# edited by the user\n")
+        let r = try repo.open()
+        #expect(throws: AgentError.fileChangedSinceRead(path: "calc.py")) {
+            try UndoStore(gitDirectory: r.gitDirectory, workingRoot: try r.workingDirectory(for: "undo")).undo()
+        }
+        #expect(repo.dir.read("calc.py") == "# edited by the user\n")
+    }
+
+    @Test func failingTestsChangeNothingAndFeedBackTheFailure() throws {
+        let repo = try GitRepoFixture(files: ["calc.py": Self.buggy])
+        let before = try repo.snapshot()
+        let generator = ScriptedGenerator([Self.wrongAnswer, Self.wrongAnswer.replacingOccurrences(of: "a * b", with: "b - a")])
+        let report = try session(repo, generator, test: "echo 'expected a + b'; grep -q 'a + b' calc.py").run()
+        #expect(!report.applied && !report.passed)
+        #expect(report.attempts.count == 3)
+        #expect(report.attempts.allSatisfy { $0.test?.passed == false && !$0.diff.isEmpty })
+        #expect(report.baseline?.passed == false)
+        // The failure (command and output tail) went back to the model.
+        let feedback = generator.requests[1].prompt
+        guard case let .chat(messages) = feedback else { Issue.record("not a chat"); return }
+        #expect(messages.last?.content.contains("expected a + b") == true)
+        #expect(messages.last?.content.contains("Exit code: 1") == true)
+        // A repeated identical answer was re-sampled with temperature.
+        #expect(generator.requests.contains { $0.sampling.temperature > 0 })
+        #expect(try repo.snapshot() == before)
+        #expect(report.summary.hasPrefix("not applied"))
+    }
+
+    @Test func timeoutKillsTheWholeProcessGroup() throws {
+        let repo = try GitRepoFixture(files: ["calc.py": Self.buggy])
+        let before = try repo.snapshot()
+        let marker = repo.path + "/../" + UUID().uuidString + ".pid"
+        // A background grandchild that would outlive a naive kill of the shell alone.
+        let command = "sleep 60 & echo $! > \(marker); sleep 60"
+        let report = try session(repo, ScriptedGenerator([Self.goodAnswer]), test: command, attempts: 1, timeout: 1).run()
+        #expect(report.attempts.first?.test?.timedOut == true)
+        #expect(!report.applied)
+        let pidText = try String(contentsOfFile: marker, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        try? FileManager.default.removeItem(atPath: marker)
+        let pid = try #require(Int32(pidText))
+        usleep(200_000)
+        // Gone, or a zombie waiting for a (container) init to reap it: either way not running.
+        let state = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8))?
+            .split(separator: ")").last?.split(separator: " ").first.map(String.init)
+        #expect(state == nil || state == "Z", "background child \(pid) survived the timeout (state \(state ?? "?"))")
+        #expect(try repo.snapshot() == before)
+    }
+
+    @Test func malformedAnswerIsFedBackWithRealLinesAndNeverPartiallyApplied() throws {
+        let repo = try GitRepoFixture(files: ["calc.py": Self.buggy, "other.py": "X = 1\n"])
+        let before = try repo.snapshot()
+        // The first block matches; the second does not: nothing at all may be written.
+        let partial = "calc.py\n<<<<<<< SEARCH\ndef add(a, b):\n=======\ndef add(a, b):  # fixed\n>>>>>>> REPLACE\ncalc.py\n<<<<<<< SEARCH\n  return a-b\n=======\n  return a+b\n>>>>>>> REPLACE\n"
+        let generator = ScriptedGenerator([partial, "calc.py\n<<<<<<< SEARCH\n    return a - b\n"])
+        let report = try session(repo, generator, attempts: 2).run()
+        #expect(!report.applied)
+        #expect(report.attempts.map { $0.error != nil } == [true, true])
+        guard case let .chat(messages) = generator.requests[1].prompt else { Issue.record("not a chat"); return }
+        #expect(messages.last?.content.contains("    return a - b") == true) // the real line, quoted
+        #expect(try repo.snapshot() == before)
+    }
+
+    @Test func fileModifiedDuringTheRunIsNotOverwritten() throws {
+        let repo = try GitRepoFixture(files: ["calc.py": Self.buggy])
+        let generator = ScriptedGenerator([Self.goodAnswer])
+        let userEdit = "def add(a, b):\n    return a - b  # user was here\n"
+        // The user saves the file after takumi read it, while tests run.
+        let report = { () throws -> EditReport in
+            let s = try session(repo, generator, test: "sleep 0.5; grep -q 'a + b' calc.py")
+            let writer = Thread { usleep(200_000); try? repo.dir.write("calc.py", userEdit) }
+            writer.start()
+            return try s.run()
+        }
+        #expect(throws: AgentError.fileChangedSinceRead(path: "calc.py")) { try report() }
+        #expect(repo.dir.read("calc.py") == userEdit)
+        #expect(try repo.git("status --porcelain") == " M calc.py\n")
+        #expect(!FileManager.default.fileExists(atPath: repo.path + "/.git/takumi/last-edit.json"))
+    }
+
+    @Test func dirtyTreeWithUnrelatedChangesIsKeptAndSeenByTests() throws {
+        let repo = try GitRepoFixture(files: ["calc.py": Self.buggy, "staged.txt": "s\n", "unstaged.txt": "u\n", "gone.txt": "g\n"])
+        try repo.dir.write("staged.txt", "s2\n")
+        try repo.git("add staged.txt")
+        try repo.dir.write("unstaged.txt", "u2\n")
+        try repo.dir.write("new/untracked.txt", "n\n")
+        try FileManager.default.removeItem(atPath: repo.path + "/gone.txt")
+        try repo.git("stash list")
+        let before = try repo.snapshot()
+        // The tests see the user's uncommitted state.
+        let test = "grep -q s2 staged.txt && grep -q u2 unstaged.txt && test -f new/untracked.txt && ! test -e gone.txt && grep -q 'a + b' calc.py"
+        let report = try session(repo, ScriptedGenerator([Self.goodAnswer]), test: test).run()
+        #expect(report.applied, "\(report.attempts.first?.test?.outputTail ?? "")")
+        let after = try repo.snapshot()
+        #expect(after.index == before.index)
+        #expect(after.refs == before.refs && after.stash == before.stash && after.worktrees == before.worktrees)
+        #expect(after.objects == before.objects)
+        var expectedFiles = before.files
+        expectedFiles["calc.py"] = Data(Self.fixed.utf8)
+        #expect(after.files == expectedFiles)
+        #expect(after.status.contains(" M calc.py"))
+    }
+
+    @Test func cancellationMidTestRunChangesNothing() throws {
+        let repo = try GitRepoFixture(files: ["calc.py": Self.buggy])
+        let before = try repo.snapshot()
+        let flag = CancellationFlag()
+        let s = try session(repo, ScriptedGenerator([Self.goodAnswer]), test: "sleep 30", cancellation: flag)
+        let canceller = Thread { usleep(500_000); flag.cancel() }
+        canceller.start()
+        let start = Date()
+        #expect(throws: AgentError.cancelled) { try s.run() }
+        #expect(Date().timeIntervalSince(start) < 10)
+        #expect(try repo.snapshot() == before)
+    }
+
+    @Test func dryRunWritesNothing() throws {
+        let repo = try GitRepoFixture(files: ["calc.py": Self.buggy])
+        let before = try repo.snapshot()
+        let report = try session(repo, ScriptedGenerator([Self.goodAnswer]), dryRun: true).run()
+        #expect(report.passed && !report.applied && !report.diff.isEmpty)
+        #expect(try repo.snapshot() == before)
+    }
+
+    @Test func baselineFailuresAreToleratedWhenTheTargetedOneIsFixed() {
+        func report(_ failing: [String]?, passed: Bool = false) -> TestReport {
+            TestReport(command: "t", exitCode: passed ? 0 : 1, durationSeconds: 0, outputTail: "", timedOut: false,
+                       passed: passed, failingTests: failing)
+        }
+        let baseline = report(["test_a", "test_b"])
+        #expect(EditSession.judgeAgainstBaseline(candidate: report(["test_b"]), baseline: baseline))
+        #expect(!EditSession.judgeAgainstBaseline(candidate: report(["test_a", "test_b"]), baseline: baseline))
+        #expect(!EditSession.judgeAgainstBaseline(candidate: report(["test_c"]), baseline: baseline))
+        #expect(!EditSession.judgeAgainstBaseline(candidate: report(nil), baseline: baseline))
+        #expect(!EditSession.judgeAgainstBaseline(candidate: report(["test_b"]), baseline: report([], passed: true)))
+    }
+}
+
+@Suite(.serialized) struct EditSessionScopeTests {
+    @Test func referenceFilesAndUnseenFilesAreNotEditableButNewFilesAre() throws {
+        let repo = try GitRepoFixture(files: ["calc.py": EditSessionTests.buggy, "test_calc.py": "assert True\n", "other.py": "X = 1\n"])
+        let before = try repo.snapshot()
+        let cheat = "test_calc.py\n```python\n# tests removed\n```\n"
+        let unseen = "other.py\n```python\nX = 2\n```\n"
+        let good = "calc.py\n```python\ndef add(a, b):\n    return a + b\n```\n\nnotes/NEW.md\n```\nnew file\n```\n"
+        var options = EditOptions(instruction: "Fix add", targetPaths: ["calc.py"])
+        options.context = [PromptFile(path: "test_calc.py", text: "assert True\n")]
+        options.format = .wholeFile
+        options.testCommand = nil
+        let generator = ScriptedGenerator([cheat, unseen, good])
+        let report = try EditSession(repository: try repo.open(), generator: generator,
+                                     prompts: EditPromptBuilder(library: PromptLibrary(directories: [TestPaths.prompts])),
+                                     options: options).run()
+        #expect(report.attempts.map { $0.error?.contains("reference only") == true } == [true, true, false])
+        #expect(report.applied)
+        #expect(report.files == ["calc.py", "notes/NEW.md"])
+        var expected = before.files
+        expected["calc.py"] = Data(EditSessionTests.fixed.utf8)
+        expected["notes/NEW.md"] = Data("new file\n".utf8)
+        #expect(snapshotTree(repo.path) == expected)
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+import Testing
+import TakumiAgent
+
+@Suite("Hooks: editor filter and completion")
+struct HooksEditorFilterTests {
+    @Test func trailingNewlinesFollowTheInput() {
+        #expect(SelectionText.matchingTrailingNewlines("a\nb\n\n", like: "x") == "a\nb")
+        #expect(SelectionText.matchingTrailingNewlines("a\nb", like: "x\n") == "a\nb\n")
+        #expect(SelectionText.matchingTrailingNewlines("a\n", like: "x\n\n") == "a\n\n")
+    }
+
+    @Test func indentationIsRestoredWhenTheModelDropsIt() {
+        let input = "    if x {\n        y()\n    }\n"
+        #expect(SelectionText.restoringIndentation("if x {\n    z()\n}", like: input) == "    if x {\n        z()\n    }")
+        #expect(SelectionText.restoringIndentation("  kept", like: input) == "  kept")
+    }
+
+    @Test func rewriteStripsFencesAndKeepsTheInputShape() throws {
+        let generator = ReplayTextGenerator(answer: "Sure:\n```swift\nfunc add(_ a: Int, _ b: Int) -> Int {\n    a + b\n}\n```\n")
+        let filter = EditorFilter(generator: generator, render: hooksTemplateRenderer())
+        let input = "func add(a: Int, b: Int) -> Int { return a + b }"
+        let output = try filter.rewrite(FilterRequest(instruction: "use unlabeled parameters", selection: input,
+                                                      filePath: "Sources/Math.swift"))
+        #expect(output == "func add(_ a: Int, _ b: Int) -> Int {\n    a + b\n}")
+        guard case let .chat(messages)? = generator.requests.first?.prompt else { Issue.record("no chat"); return }
+        #expect(messages[1].content.contains("```swift\n" + input + "\n```"))
+        #expect(messages[1].content.contains("Instruction: use unlabeled parameters"))
+        #expect(!messages[1].content.contains("Context from"))
+    }
+
+    @Test func contextMarksTheSelectionInTheFile() throws {
+        let generator = ReplayTextGenerator(answer: "```\nB\n```")
+        let filter = EditorFilter(generator: generator, render: hooksTemplateRenderer())
+        let file = (1...10).map { "line \($0)" }.joined(separator: "\n") + "\n"
+        _ = try filter.rewrite(FilterRequest(instruction: "x", selection: "line 4\nline 5\n", filePath: "a.txt",
+                                             fileText: file, lines: 4...5))
+        guard case let .chat(messages)? = generator.requests.first?.prompt else { Issue.record("no chat"); return }
+        #expect(messages[1].content.contains("line 3\n<<< selection starts >>>\nline 4\nline 5\n<<< selection ends >>>\nline 6"))
+    }
+
+    @Test func emptyOrCutOffAnswersFail() {
+        let empty = EditorFilter(generator: ReplayTextGenerator(answer: "```\n\n```"), render: hooksTemplateRenderer())
+        #expect(throws: IntegrationError.self) { try empty.rewrite(FilterRequest(instruction: "x", selection: "a\n")) }
+        let long = String(repeating: "word ", count: 2000)
+        let cut = EditorFilter(generator: ReplayTextGenerator(answer: long), render: hooksTemplateRenderer())
+        #expect(throws: IntegrationError.self) { try cut.rewrite(FilterRequest(instruction: "x", selection: "a\n")) }
+    }
+
+    @Test func lineRangeParsing() throws {
+        #expect(try EditorFilter.parseLines("3:7") == 3...7)
+        #expect(throws: IntegrationError.invalidLineRange(text: "7:3")) { try EditorFilter.parseLines("7:3") }
+        #expect(throws: IntegrationError.invalidLineRange(text: "0:1")) { try EditorFilter.parseLines("0:1") }
+    }
+
+    @Test func fillInMiddleSplitsAtByteOffsets() throws {
+        let buffer = "let s = \"日本\"\nprint(s)\n"
+        let offset = Array("let s = \"日".utf8).count
+        let (prefix, suffix) = try FillInMiddleCompleter.split(buffer: buffer, atByteOffset: offset)
+        #expect(prefix == "let s = \"日" && suffix == "本\"\nprint(s)\n")
+        // Inside a multi-byte character: moves back to its start.
+        let (p2, s2) = try FillInMiddleCompleter.split(buffer: buffer, atByteOffset: offset - 1)
+        #expect(p2 == "let s = \"" && s2 == "日本\"\nprint(s)\n")
+        #expect(throws: IntegrationError.invalidOffset(offset: 999, length: buffer.utf8.count)) {
+            try FillInMiddleCompleter.split(buffer: buffer, atByteOffset: 999)
+        }
+    }
+
+    @Test func completionSendsAFillInMiddlePromptWithContext() throws {
+        let generator = ReplayTextGenerator(answer: "a + b")
+        let completer = FillInMiddleCompleter(generator: generator)
+        let buffer = "func add(a: Int, b: Int) -> Int {\n    return \n}\n"
+        let offset = Array("func add(a: Int, b: Int) -> Int {\n    return ".utf8).count
+        let text = try completer.complete(buffer: buffer, byteOffset: offset, path: "Math.swift",
+                                          contextFiles: [("Other.swift", "let x = 1\n")])
+        #expect(text == "a + b")
+        let request = try #require(generator.requests.first)
+        #expect(request.prompt == .fillInMiddle(prefix: "func add(a: Int, b: Int) -> Int {\n    return ", suffix: "\n}\n",
+                                                path: "Math.swift", contextFiles: [("Other.swift", "let x = 1\n")]))
+        #expect(FillInMiddleCompleter.contextCandidates(for: "Sources/A/x.swift",
+                                                        trackedFiles: ["README.md", "Sources/B/y.swift", "Sources/A/z.swift", "Sources/A/x.swift"])
+                == ["Sources/A/z.swift", "Sources/B/y.swift"])
+    }
+}
