@@ -1,8 +1,9 @@
-/* AVX-512 kernels (F/BW/VL + VNNI) for the *_0 weight types against x8 activations
- * (see quant_blocks.h for x8, dot_scalar.c for the reference twins).
+/* AVX-512 kernels (F/BW/VL + VNNI): the *_0 weight types against x8 activations, Q4_K and
+ * Q6_K against Q8_K (see quant_blocks.h for the formats, dot_scalar.c for the reference
+ * twins). Q5_K and float weights use the AVX2 kernels at this level.
  *
- * Two blocks (64 values) per zmm. Per weight block pair the signed int8 weights w are
- * decoded once, then reused for up to 4 tokens:
+ * *_0 types: two blocks (64 values) per zmm. Per weight block pair the signed int8 weights w
+ * are decoded once, then reused for up to 8 tokens:
  *   isum = vpdpbusd(-128*sum4(w), x+128, w)     (x+128 is what x8 stores: u8 x s8 products)
  *        = sum4(x*w) per 32-bit lane, 8 lanes per block
  *   acc += float(isum) * (dw * dx)               (dx comes pre-broadcast from x8's dexp)
@@ -53,10 +54,6 @@ INLINE TGT512 __m256i nibbles_256(const uint8_t *qs) {
     __m128i a = _mm_loadu_si128((const __m128i *)qs);
     __m256i t = _mm256_inserti128_si256(_mm256_castsi128_si256(a), _mm_srli_epi16(a, 4), 1);
     return _mm256_and_si256(t, _mm256_set1_epi8(15));
-}
-INLINE TGT512 __m512i nibbles_512(const uint8_t *qs0, const uint8_t *qs1) {
-    __m512i t = _mm512_castsi256_si512(nibbles_256(qs0));
-    return _mm512_inserti64x4(t, nibbles_256(qs1), 1);
 }
 
 INLINE TGT512 uint32_t load_u32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }

@@ -1,6 +1,7 @@
 /* SIMD activation quantizers (x8 and Q8_K): byte-for-byte the same output as the scalar
  * ones in quantize.c (same float operations, same round-to-nearest-even), just faster —
- * a prefill quantizes up to 512 x 4864 activations per matmul. */
+ * a prefill quantizes up to 512 x 4864 activations per matmul. (Except for NaN inputs, which
+ * give garbage either way: the SIMD max propagates them into the scale, fmaxf skips them.) */
 #include <immintrin.h>
 #include "quant_blocks.h"
 

@@ -39,13 +39,15 @@ import Testing
         }
     }
 
+    /// Only return values are checked: re-reading the level could see another test
+    /// target's concurrent tk_set_kernel_level.
     @Test func setKernelLevelClampsToTheCPU() {
         let best = tk_cpu_best_level()
         #expect(tk_set_kernel_level(KernelLevel.avx512 + 5) == best)
-        #expect(tk_kernel_level() == best)
         #expect(tk_set_kernel_level(KernelLevel.scalar) == KernelLevel.scalar)
-        #expect(tk_kernel_level() == KernelLevel.scalar)
         #expect(tk_set_kernel_level(KernelLevel.auto) == best)
+        let level = tk_kernel_level()
+        #expect(level >= KernelLevel.scalar && level <= best)
     }
 
     struct MatmulCase: CustomStringConvertible, Sendable {
@@ -98,6 +100,22 @@ import Testing
         }
     }
 
+    /// Bad shapes leave y untouched (the engine validates shapes when it loads a model).
+    @Test func matmulRefusesBadShapes() throws {
+        let w = try #require(quantize([Float](repeating: 0.5, count: 256), to: .q4_K))
+        for (nIn, rows, tokens) in [(0, 1, 1), (200, 1, 1), (256, 0, 1), (256, 1, 0)] {
+            var y: [Float] = [42]
+            var scratch = [UInt8](repeating: 0, count: 4096)
+            w.withUnsafeBytes { wp in
+                scratch.withUnsafeMutableBytes { sp in
+                    tk_matmul(nil, QuantType.q4_K.id, wp.baseAddress, Int64(rows), Int64(nIn), [Float](repeating: 1, count: 256),
+                              Int64(tokens), &y, sp.baseAddress)
+                }
+            }
+            #expect(y == [42], "n_in \(nIn), rows \(rows), tokens \(tokens)")
+        }
+    }
+
     @Test func matmulScratchSizes() {
         #expect(tk_matmul_scratch_bytes(QuantType.f32.id, 896, 4) == 0, "float weights read x directly")
         #expect(tk_matmul_scratch_bytes(QuantType.q5_0.id, 896, 1) >= 896 + 28 * 4)
@@ -111,7 +129,7 @@ import Testing
 extension KernelLevelTests {
     /// The SIMD activation quantizers must produce exactly the scalar bytes (same float
     /// operations, same rounding), so every level feeds the kernels identical integers.
-    @Test(arguments: [QuantType.q5_0, .q8_0, .q4_K, .q6_K])
+    @Test(arguments: [QuantType.q5_0, .q4_0, .q8_0, .q4_K, .q6_K])
     func simdQuantizerIsByteIdenticalToScalar(weightType: QuantType) throws {
         var rng = SeededGenerator(seed: 21)
         let n = weightType.isKQuant ? 1024 : 896

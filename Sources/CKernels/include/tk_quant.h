@@ -46,6 +46,23 @@ float tk_vec_dot(int type, int64_t n, const void *w_row, const void *x_row);
  * the rows are split across the pool's threads (pool may be NULL: single thread). */
 size_t tk_matmul_scratch_bytes(int type, int64_t n_in, int64_t n_tokens);
 
+void tk_matmul(tk_pool *pool, int type, const void *W, int64_t rows, int64_t n_in,
+               const float *x, int64_t n_tokens, float *y, void *scratch);
+/* Notes on tk_matmul (added, no signature change):
+ * - Validate shapes at load time: for an unsupported type, n_in that is not whole blocks
+ *   (tk_row_bytes < 0) or rows/n_tokens <= 0 it returns without writing y.
+ * - scratch needs tk_matmul_scratch_bytes(type, n_in, n_tokens) bytes, any alignment (it is
+ *   aligned internally); none (0, NULL allowed) for F32/F16/BF16 weights. The size depends
+ *   on the type (x8 takes 2 bytes per value, Q8_K ~1.14): size one buffer for the maximum
+ *   over the engine's (type, n_in) pairs at its largest n_tokens and reuse it.
+ * - W, x, y need no alignment. The only shared state is the kernel level, so calls on
+ *   different threads with different pools and scratch buffers may run concurrently.
+ * - Prefill: each weight row is decoded once per 8 tokens (AVX-512) or 4 (AVX2) and rows are
+ *   processed in L2-sized chunks per token group, so large n_tokens (e.g. 256) is the fast
+ *   path; no weight repacking is needed.
+ * - Results differ from the float product by the 8-bit activation quantization (as in
+ *   llama.cpp); all kernel levels use the same integers and differ only in float rounding. */
+
 /* (Added.) What tk_matmul does to one token of x before the dot products: quantizes n_in
  * floats into the kernels' input format for weight `type` (an internal layout: Q8_K for
  * K-quants, "x8" for Q4_0/Q5_0/Q8_0; nothing to do for float weights) using the kernel
@@ -54,7 +71,5 @@ size_t tk_matmul_scratch_bytes(int type, int64_t n_in, int64_t n_tokens);
  * every SIMD quantizer is byte-identical to the scalar one. */
 int64_t tk_matmul_input_bytes(int type, int64_t n_in);
 bool tk_quantize_matmul_input(int type, const float *x, int64_t n_in, void *dst);
-void tk_matmul(tk_pool *pool, int type, const void *W, int64_t rows, int64_t n_in,
-               const float *x, int64_t n_tokens, float *y, void *scratch);
 
 #endif
