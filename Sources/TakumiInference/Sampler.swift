@@ -119,17 +119,49 @@ public struct Sampler {
     }
 
     private mutating func sampleWithTemperature(_ logits: UnsafeBufferPointer<Float>) -> Int32 {
-        collectCandidates(logits)
-        guard let best = candidates.first else { return Self.argmax(logits) }
+        let maximum = Self.maximumLogit(logits)
+        guard maximum.isFinite else { return Self.argmax(logits) }
 
-        // Probabilities before temperature, as llama.cpp filters (candidates are sorted).
-        weights.removeAll(keepingCapacity: true)
-        var total = 0.0
-        for candidate in candidates {
-            let weight = exp(Double(candidate.logit - best.logit))
-            weights.append(weight)
-            total += weight
+        if settings.topK > 0 && settings.topK < logits.count {
+            collectTop(settings.topK, of: logits)
+            // llama.cpp renormalizes over the top-k candidates before top-p.
+            var total = 0.0
+            for candidate in candidates { total += exp(Double(candidate.logit - maximum)) }
+            return drawFromSortedCandidates(total: total)
         }
+
+        // No top-k. Tokens whose probability relative to the best is below e^-30 both
+        // before and after temperature are skipped: together they hold < 151,936 * e^-30
+        // < 2e-8 of the mass, and skipping them saves an exp per vocabulary entry.
+        let cutoff = maximum - Self.negligibleLogitGap * max(1, settings.temperature)
+        var total = 0.0
+        for logit in logits where logit >= cutoff { total += exp(Double(logit - maximum)) }
+
+        if settings.topP >= 1 {
+            return drawFromAll(logits, maximum: maximum, cutoff: cutoff)
+        }
+        // Top-p needs the most likely tokens in order, but only as many as reach the mass:
+        // usually the top 64 or 1024 do; only a flat distribution needs a full sort.
+        for k in [64, 1024] where k < logits.count {
+            collectTop(k, of: logits)
+            var mass = 0.0
+            for candidate in candidates { mass += exp(Double(candidate.logit - maximum)) }
+            if mass >= Double(settings.topP) * total { return drawFromSortedCandidates(total: total) }
+        }
+        candidates.removeAll(keepingCapacity: true)
+        for index in 0..<logits.count where logits[index] >= cutoff {
+            candidates.append(TopKSelection.Candidate(id: Int32(index), logit: logits[index]))
+        }
+        candidates.sort { $0.logit != $1.logit ? $0.logit > $1.logit : $0.id < $1.id }
+        return drawFromSortedCandidates(total: total)
+    }
+
+    /// Applies top-p, min-p and temperature to `candidates` (sorted, best first) and draws.
+    /// `total` is the pre-temperature mass, relative to the best token, of all tokens in play.
+    private mutating func drawFromSortedCandidates(total: Double) -> Int32 {
+        guard let best = candidates.first else { return 0 }
+        weights.removeAll(keepingCapacity: true)
+        for candidate in candidates { weights.append(exp(Double(candidate.logit - best.logit))) }
 
         var keep = candidates.count
         if settings.topP < 1 {
@@ -167,25 +199,34 @@ public struct Sampler {
         return candidates[keep - 1].id
     }
 
-    /// Fills `candidates` with the top-k tokens (or every finite-logit token when top-k is
-    /// off), best first.
-    private mutating func collectCandidates(_ logits: UnsafeBufferPointer<Float>) {
-        candidates.removeAll(keepingCapacity: true)
-        if settings.topK > 0 && settings.topK < logits.count {
-            selection.reset()
-            for index in 0..<logits.count { selection.offer(id: Int32(index), logit: logits[index]) }
-            candidates.append(contentsOf: selection.sortedDescending())
-        } else {
-            // Without top-k, skip tokens so unlikely they can never matter: those whose
-            // probability relative to the best is below e^-30 both before and after
-            // temperature. Together they hold < 151,936 * e^-30 < 2e-8 of the mass, and
-            // skipping them avoids sorting the whole vocabulary for every token.
-            let maximum = Self.maximumLogit(logits)
-            let cutoff = maximum - Self.negligibleLogitGap * max(1, settings.temperature)
-            for index in 0..<logits.count where logits[index] >= cutoff && logits[index] > -Float.infinity {
-                candidates.append(TopKSelection.Candidate(id: Int32(index), logit: logits[index]))
-            }
-            candidates.sort { $0.logit != $1.logit ? $0.logit > $1.logit : $0.id < $1.id }
+    /// Draws from every token at or above `cutoff` and min-p, by tempered probability, in
+    /// two linear passes (no sorting is needed without top-k and top-p).
+    private mutating func drawFromAll(_ logits: UnsafeBufferPointer<Float>, maximum: Float, cutoff: Float) -> Int32 {
+        let floor = settings.minP > 0 ? max(cutoff, maximum + log(settings.minP)) : cutoff
+        let inverseTemperature = 1 / Double(settings.temperature)
+        var temperedTotal = 0.0
+        for logit in logits where logit >= floor {
+            temperedTotal += exp(Double(logit - maximum) * inverseTemperature)
         }
+        let target = random.nextUnitDouble() * temperedTotal
+        var cumulative = 0.0
+        var last = Self.argmax(logits)
+        for index in 0..<logits.count where logits[index] >= floor {
+            cumulative += exp(Double(logits[index] - maximum) * inverseTemperature)
+            last = Int32(index)
+            if target < cumulative { return last }
+        }
+        return last
+    }
+
+    /// Fills `candidates` with the `k` best tokens, best first (ties: lower id first).
+    private mutating func collectTop(_ k: Int, of logits: UnsafeBufferPointer<Float>) {
+        if selection.capacity != k { selection = TopKSelection(capacity: k) }
+        selection.reset()
+        for index in 0..<logits.count { selection.offer(id: Int32(index), logit: logits[index]) }
+        candidates.removeAll(keepingCapacity: true)
+        candidates.append(contentsOf: selection.sortedDescending())
+        // -infinity logits can fill a selection larger than the finite tokens; drop them.
+        while let last = candidates.last, last.logit == -.infinity, candidates.count > 1 { candidates.removeLast() }
     }
 }

@@ -1,11 +1,16 @@
 /// Holds back generated text that could be the beginning of a stop string, so a caller that
 /// streams text never prints part of a stop string it will later cut off.
+///
+/// Matching works on Unicode scalars, not Swift `Character`s: a stop string "\n```" must
+/// match after a "\r" even though "\r\n" is a single `Character`.
 public struct StopStringMatcher {
     public let stopStrings: [String]
-    private var held = ""
+    private let stops: [[Unicode.Scalar]]
+    private var held: [Unicode.Scalar] = []
 
     public init(stopStrings: [String]) {
         self.stopStrings = stopStrings.filter { !$0.isEmpty }
+        stops = self.stopStrings.map { Array($0.unicodeScalars) }
     }
 
     public enum Outcome: Equatable {
@@ -17,46 +22,60 @@ public struct StopStringMatcher {
 
     /// Adds newly generated text.
     public mutating func feed(_ text: String) -> Outcome {
-        held += text
-        // The earliest stop string occurrence wins.
-        var earliest: (range: Range<String.Index>, stop: String)?
-        for stop in stopStrings {
-            if let range = held.range(of: stop), earliest.map({ range.lowerBound < $0.range.lowerBound }) ?? true {
-                earliest = (range, stop)
+        held.append(contentsOf: text.unicodeScalars)
+        // The earliest occurrence of any stop string wins (the first listed among equals).
+        var earliest: (start: Int, stop: Int)?
+        for (index, stop) in stops.enumerated() {
+            if let start = Self.firstOccurrence(of: stop, in: held), start < (earliest?.start ?? Int.max) {
+                earliest = (start, index)
             }
         }
         if let earliest {
-            let before = String(held[..<earliest.range.lowerBound])
-            held = ""
-            return .stopped(text: before, stopString: earliest.stop)
+            let before = Self.string(held[..<earliest.start])
+            held.removeAll()
+            return .stopped(text: before, stopString: stopStrings[earliest.stop])
         }
         // Keep the longest suffix of `held` that is a proper prefix of some stop string.
         let keep = longestSuffixThatStartsAStopString()
-        let emitEnd = held.index(held.endIndex, offsetBy: -keep)
-        let emitted = String(held[..<emitEnd])
-        held = String(held[emitEnd...])
+        let emitted = Self.string(held[..<(held.count - keep)])
+        held.removeFirst(held.count - keep)
         return .text(emitted)
     }
 
     /// Ends the stream: returns the text still held back (it did not become a stop string).
     public mutating func finish() -> String {
-        defer { held = "" }
-        return held
+        defer { held.removeAll() }
+        return Self.string(held[...])
     }
 
     private func longestSuffixThatStartsAStopString() -> Int {
         var best = 0
-        let characters = Array(held)
-        for stop in stopStrings {
-            let stopCharacters = Array(stop)
-            let maxLength = min(stopCharacters.count - 1, characters.count)
-            guard maxLength > best else { continue }
-            for length in stride(from: maxLength, to: best, by: -1)
-            where Array(characters[(characters.count - length)...]) == Array(stopCharacters[..<length]) {
-                best = length
-                break
+        for stop in stops {
+            let longest = min(stop.count - 1, held.count)
+            var length = longest
+            while length > best {
+                if held[(held.count - length)...].elementsEqual(stop[..<length]) {
+                    best = length
+                    break
+                }
+                length -= 1
             }
         }
         return best
+    }
+
+    private static func firstOccurrence(of needle: [Unicode.Scalar], in haystack: [Unicode.Scalar]) -> Int? {
+        guard !needle.isEmpty, haystack.count >= needle.count else { return nil }
+        for start in 0...(haystack.count - needle.count)
+        where haystack[start] == needle[0] && haystack[start..<(start + needle.count)].elementsEqual(needle) {
+            return start
+        }
+        return nil
+    }
+
+    private static func string(_ scalars: ArraySlice<Unicode.Scalar>) -> String {
+        var view = String.UnicodeScalarView()
+        view.append(contentsOf: scalars)
+        return String(view)
     }
 }

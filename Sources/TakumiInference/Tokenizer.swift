@@ -80,35 +80,7 @@ public final class Tokenizer: @unchecked Sendable {
             byteTokens[byte] = id
         }
 
-        var merges = BPEMerges(capacity: mergeLines.count)
-        var left: [UInt8] = [], right: [UInt8] = []
-        for (rank, line) in mergeLines.enumerated() {
-            var line = line
-            let parsed: (Int32, Int32, Int32)?? = line.withUTF8 { utf8 in
-                // Split at the first space after the first byte: token texts never hold a
-                // real space (it is written "Ġ"), but a lone " " could be the left token.
-                guard utf8.count >= 3, let split = utf8[1...].firstIndex(of: 0x20) else { return .some(nil) }
-                left.removeAll(keepingCapacity: true)
-                right.removeAll(keepingCapacity: true)
-                ByteLevel.decode(utf8: UnsafeBufferPointer(rebasing: utf8[..<split]), into: &left)
-                ByteLevel.decode(utf8: UnsafeBufferPointer(rebasing: utf8[(split + 1)...]), into: &right)
-                guard let leftId = table.id(of: left), let rightId = table.id(of: right),
-                      let mergedId = table.id(of: left + right) else { return nil }
-                return .some((leftId, rightId, mergedId))
-            }
-            switch parsed {
-            case let .some(.some((leftId, rightId, mergedId))):
-                merges.add(left: leftId, right: rightId, merged: mergedId, rank: Int32(rank))
-            case .some(.none):
-                throw InferenceError.badMetadata(path: source, key: "tokenizer.ggml.merges",
-                                                 reason: "entry \(rank) '\(line)' is not two tokens separated by a space")
-            case .none:
-                let parts = line.split(separator: " ", maxSplits: 1).map(String.init)
-                let missing = parts.first { table.id(of: ByteLevel.decode($0)) == nil } ?? parts.joined()
-                throw InferenceError.badMetadata(path: source, key: "tokenizer.ggml.merges",
-                                                 reason: "entry \(rank) '\(line)': '\(missing)' is not in the vocabulary")
-            }
-        }
+        let merges = try BPEMerges(lines: mergeLines, vocabulary: table, source: source)
 
         var specials: [(bytes: [UInt8], id: Int32, alwaysParsed: Bool)] = []
         for (index, type) in types.enumerated() where type == .control || type == .userDefined || type == .unknown {
@@ -133,11 +105,10 @@ public final class Tokenizer: @unchecked Sendable {
     /// `<|im_start|>` become those tokens; without it they are tokenized as plain text
     /// (user-defined tokens such as `<tool_call>` are always recognized, as in llama.cpp).
     public func encode(_ text: String, parseSpecial: Bool = true) -> [Int32] {
-        var utf8 = Array(text.utf8)
+        var text = text   // withUTF8 may make a bridged string contiguous
         var ids: [Int32] = []
-        ids.reserveCapacity(utf8.count / 3 + 1)
-        utf8.withUnsafeMutableBufferPointer { mutableBuffer in
-            let buffer = UnsafeBufferPointer(mutableBuffer)
+        text.withUTF8 { buffer in
+            ids.reserveCapacity(buffer.count / 3 + 1)
             var plainStart = 0
             var position = 0
             while position < buffer.count {
@@ -213,7 +184,8 @@ public final class Tokenizer: @unchecked Sendable {
     /// Whether generation should end after `id` (end of turn, end of text, FIM file switch).
     public func isEndOfGeneration(_ id: Int32) -> Bool { endOfGenerationIds.contains(id) }
 
-    /// The id of the token whose text is exactly `text` (byte-level text for normal tokens).
+    /// The id of the special (control, user-defined or unknown-type) token whose text is
+    /// exactly `text`, e.g. "<|im_end|>"; nil for ordinary text.
     public func tokenId(forSpecialText text: String) -> Int32? {
         specialMatcher.id(of: Array(text.utf8))
     }

@@ -161,3 +161,37 @@ private struct PairHeap {
         return top
     }
 }
+
+extension BPEMerges {
+    /// Parses GGUF merge lines ("left right" in the byte-level alphabet, highest priority
+    /// first) into id-keyed rules, looking tokens up by their raw bytes in `vocabulary`.
+    /// Throws naming the entry when a line is malformed or names an unknown token.
+    init(lines: [String], vocabulary: TokenByteTable, source: String) throws {
+        self.init(capacity: lines.count)
+        var left: [UInt8] = [], right: [UInt8] = []
+        for (rank, line) in lines.enumerated() {
+            var line = line
+            let split = line.withUTF8 { utf8 -> Bool in
+                // Split at the first space after the first byte: token texts never hold a
+                // real space (it is written "Ġ"), but a lone " " could be the left token.
+                guard utf8.count >= 3, let space = utf8[1...].firstIndex(of: 0x20) else { return false }
+                left.removeAll(keepingCapacity: true)
+                right.removeAll(keepingCapacity: true)
+                ByteLevel.decode(utf8: UnsafeBufferPointer(rebasing: utf8[..<space]), into: &left)
+                ByteLevel.decode(utf8: UnsafeBufferPointer(rebasing: utf8[(space + 1)...]), into: &right)
+                return true
+            }
+            guard split else {
+                throw InferenceError.badMetadata(path: source, key: "tokenizer.ggml.merges",
+                                                 reason: "entry \(rank) '\(line)' is not two tokens separated by a space")
+            }
+            guard let leftId = vocabulary.id(of: left), let rightId = vocabulary.id(of: right),
+                  let mergedId = vocabulary.id(of: left + right) else {
+                let missing = vocabulary.id(of: left) == nil ? left : (vocabulary.id(of: right) == nil ? right : left + right)
+                throw InferenceError.badMetadata(path: source, key: "tokenizer.ggml.merges",
+                                                 reason: "entry \(rank) '\(line)': '\(ByteLevel.encode(missing))' is not in the vocabulary")
+            }
+            add(left: leftId, right: rightId, merged: mergedId, rank: Int32(rank))
+        }
+    }
+}

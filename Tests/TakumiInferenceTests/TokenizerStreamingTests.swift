@@ -82,6 +82,17 @@ struct StopStringMatcherTests {
         #expect(matcher.feed("hello world") == .stopped(text: "hel", stopString: "lo"))
     }
 
+    @Test("matches inside CRLF and other multi-scalar characters")
+    func scalarMatching() {
+        var matcher = StopStringMatcher(stopStrings: ["\n```"])
+        #expect(matcher.feed("code\r") == .text("code\r"))
+        #expect(matcher.feed("\n``") == .text(""))
+        #expect(matcher.feed("`") == .stopped(text: "", stopString: "\n```"))
+        var emoji = StopStringMatcher(stopStrings: ["👍🏽!"])
+        #expect(emoji.feed("ok 👍") == .text("ok "))
+        #expect(emoji.feed("🏽!") == .stopped(text: "", stopString: "👍🏽!"))
+    }
+
     @Test("finish returns what was held back; no stop strings means nothing is held")
     func finish() {
         var matcher = StopStringMatcher(stopStrings: ["STOP"])

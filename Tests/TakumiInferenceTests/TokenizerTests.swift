@@ -243,4 +243,26 @@ struct TokenizerMergeLoopTests {
             #expect(scanned == heaped, "input \(input)")
         }
     }
+
+    @Test("the merge table grows past its initial capacity and keeps the first rule per pair")
+    func tableGrowth() {
+        var table = BPEMerges(capacity: 1)
+        var rng = TestRNG(seed: 5)
+        var expected: [UInt64: (Int32, Int32)] = [:]
+        for rank in 0..<5000 {
+            let left = Int32(rng.int(300)), right = Int32(rng.int(300))
+            let merged = Int32(1000 + rank)
+            table.add(left: left, right: right, merged: merged, rank: Int32(rank))
+            let key = UInt64(left) << 32 | UInt64(right)
+            if expected[key] == nil { expected[key] = (Int32(rank), merged) }
+        }
+        #expect(table.count == expected.count)
+        for (key, value) in expected {
+            let rule = table.rule(Int32(key >> 32), Int32(key & 0xFFFF_FFFF))
+            #expect(rule?.rank == value.0 && rule?.merged == value.1)
+        }
+        #expect(table.rule(400, 400) == nil)
+        #expect(table.rule(-1, 3) == nil)
+        #expect(table.rule(-1, -1) == nil)
+    }
 }
