@@ -2,11 +2,13 @@
  *
  * Keys are cached transposed (per KV head: head_dim rows of `capacity` positions), so the
  * scores of one query against all positions are head_dim passes of s[p] += q[i] * kt[i][p]:
- * independent lanes that vectorize without reassociating any sum. The softmax uses a
- * polynomial exp written in plain C so it vectorizes too; values are summed with
+ * independent lanes that vectorize without reassociating any sum; values are summed with
  * o[j] += w[p] * v[p][j]. The same C body is compiled for AVX-512, AVX2 and the baseline
- * (target attributes) and picked at run time; TK_LEVEL_SCALAR runs a reference twin that
- * uses libm's expf. Work is split over (token, head) pairs; each thread owns a score row. */
+ * (target attributes) and picked at run time; the baseline build is the reference twin
+ * (TK_LEVEL_SCALAR). The softmax keeps libm's expf: a vectorizable polynomial exp was
+ * measured 1 ms/token faster at 600 positions but moved greedy agreement with llama.cpp
+ * from 7/8 to 6/8 golden prompts (near-ties flip), so accuracy won.
+ * Work is split over (token, head) pairs; each thread owns a score row. */
 #include "tk_ops.h"
 #include "tk_quant.h"
 #include <math.h>
@@ -32,27 +34,8 @@ typedef struct {
     int64_t scratch_ctx;
 } attention_job;
 
-/* exp(x) for x <= 0 (scores minus their max): 2^n * p(r), r = x - n ln2 in [-ln2/2, ln2/2],
- * p a degree-6 Taylor polynomial (relative error ~2e-7). Plain C so loops over it vectorize. */
-static inline float exp_nonpositive(float x) {
-    x = x < -87.0f ? -87.0f : x;
-    const float n = __builtin_floorf(x * 1.44269504088896341f + 0.5f);
-    const float r = (x - n * 0.693145751953125f) - n * 1.428606765330187e-06f;
-    float p = 1.0f / 720.0f;
-    p = p * r + 1.0f / 120.0f;
-    p = p * r + 1.0f / 24.0f;
-    p = p * r + 1.0f / 6.0f;
-    p = p * r + 0.5f;
-    p = p * r + 1.0f;
-    p = p * r + 1.0f;
-    const int32_t bits = ((int32_t)n + 127) << 23;
-    float scale;
-    memcpy(&scale, &bits, sizeof scale);
-    return p * scale;
-}
-
 /* The body shared by every compiled variant: query head h of token t. */
-#define ATTEND_BODY(EXP)                                                                      \
+#define ATTEND_BODY                                                                      \
     const int64_t hd = j->head_dim, cap = j->capacity;                                       \
     const int64_t kv_stride = j->n_kv_heads * hd;                                            \
     const int64_t kvh = h / (j->n_heads / j->n_kv_heads);                                    \
@@ -77,7 +60,7 @@ static inline float exp_nonpositive(float x) {
     float max = -INFINITY;                                                                   \
     for (int l = 0; l < 16; l++) max = lane[l] > max ? lane[l] : max;                        \
     for (int64_t p = p16; p < n; p++) max = s[p] > max ? s[p] : max;                         \
-    for (int64_t p = 0; p < n; p++) s[p] = EXP(s[p] - max);                                  \
+    for (int64_t p = 0; p < n; p++) s[p] = expf(s[p] - max);                                 \
     for (int l = 0; l < 16; l++) lane[l] = 0;                                                \
     for (int64_t p = 0; p < p16; p += 16)                                                    \
         for (int l = 0; l < 16; l++) lane[l] += s[p + l];                                    \
@@ -93,13 +76,12 @@ static inline float exp_nonpositive(float x) {
         for (int64_t i = 0; i < hd; i++) o[i] += w * vp[i];                                  \
     }
 
-static void attend_reference(const attention_job *j, int64_t t, int64_t h, float *s) { ATTEND_BODY(expf) }
-static void attend_baseline(const attention_job *j, int64_t t, int64_t h, float *s) { ATTEND_BODY(exp_nonpositive) }
+static void attend_baseline(const attention_job *j, int64_t t, int64_t h, float *s) { ATTEND_BODY }
 #if defined(__x86_64__)
 __attribute__((target("avx2,fma")))
-static void attend_avx2(const attention_job *j, int64_t t, int64_t h, float *s) { ATTEND_BODY(exp_nonpositive) }
+static void attend_avx2(const attention_job *j, int64_t t, int64_t h, float *s) { ATTEND_BODY }
 __attribute__((target("avx512f,avx512bw,avx512vl,avx2,fma")))
-static void attend_avx512(const attention_job *j, int64_t t, int64_t h, float *s) { ATTEND_BODY(exp_nonpositive) }
+static void attend_avx512(const attention_job *j, int64_t t, int64_t h, float *s) { ATTEND_BODY }
 #endif
 
 typedef void (*attend_fn)(const attention_job *, int64_t, int64_t, float *);
@@ -126,9 +108,8 @@ void tk_attention(tk_pool *pool, float *out, const float *q, const float *kt, co
     attention_task task = { { out, q, kt, v, n_tokens, start_pos, n_heads, n_kv_heads, head_dim, capacity,
                               scratch, scratch_ctx }, attend_baseline };
     const int level = tk_kernel_level();
-    if (level == TK_LEVEL_SCALAR) task.attend = attend_reference;
 #if defined(__x86_64__)
-    else if (level >= TK_LEVEL_AVX512) task.attend = attend_avx512;
+    if (level >= TK_LEVEL_AVX512) task.attend = attend_avx512;
     else if (level >= TK_LEVEL_AVX2) task.attend = attend_avx2;
 #endif
     const int64_t total = n_tokens * n_heads;

@@ -57,6 +57,34 @@ struct OpsTests {
         }
     }
 
+    @Test(arguments: [TK_LEVEL_SCALAR, TK_LEVEL_AVX2, TK_LEVEL_AVX512])
+    func siluMatchesLibm(level: tk_level) {
+        let saved = tk_kernel_level()
+        tk_set_kernel_level(level.rawValue)
+        defer { tk_set_kernel_level(saved) }
+        var rng = TestRNG(seed: 9)
+        let n = 4864
+        // Values from -120 to 120 (both clamps) plus small ones.
+        let g = rng.floats(n, scale: 120) + [0, -0.0, 1e-8, -1e-8, 88.5, -88.5, 200, -200]
+        let u = rng.floats(g.count, scale: 2)
+        var out = g
+        tk_silu_mul(&out, u, Int64(g.count))
+        for i in 0..<g.count {
+            let want = Double(g[i]) / (1 + exp(-Double(g[i]))) * Double(u[i])
+            #expect(abs(Double(out[i]) - want) <= 2e-6 * max(1, abs(want)), "level \(level), g \(g[i])")
+        }
+        // The fused gate|up form gives the same numbers.
+        let rows = 2, ffn = 8
+        let gu = rng.floats(rows * 2 * ffn, scale: 6)
+        var split = [Float](repeating: 0, count: rows * ffn)
+        tk_silu_mul_split(&split, gu, Int64(ffn), Int64(rows))
+        for r in 0..<rows {
+            var gate = Array(gu[(r * 2 * ffn)..<(r * 2 * ffn + ffn)])
+            tk_silu_mul(&gate, Array(gu[(r * 2 * ffn + ffn)..<((r + 1) * 2 * ffn)]), Int64(ffn))
+            #expect(Array(split[(r * ffn)..<((r + 1) * ffn)]) == gate)
+        }
+    }
+
     @Test func rmsnormRopeSiluSoftmax() {
         var rng = TestRNG(seed: 5)
         let n = 96

@@ -56,7 +56,7 @@ void tk_rope_norm(float *x, int64_t n_tokens, int64_t row_stride, int64_t n_head
  * scratch: tk_attention_scratch_floats(n_threads, scratch_ctx) floats, scratch_ctx >= the
  * number of visible positions. Work is split over (token, head) pairs across the pool's
  * threads (pool may be NULL). The loops are compiled for AVX-512 / AVX2 / baseline and
- * chosen by tk_kernel_level(); TK_LEVEL_SCALAR runs the plain reference (libm expf). */
+ * chosen by tk_kernel_level(); TK_LEVEL_SCALAR runs the baseline build (the reference). */
 size_t tk_attention_scratch_floats(int n_threads, int64_t n_ctx);
 void tk_attention(tk_pool *pool, float *out, const float *q, const float *kt, const float *v,
                   int64_t n_tokens, int64_t start_pos, int64_t n_heads, int64_t n_kv_heads,
