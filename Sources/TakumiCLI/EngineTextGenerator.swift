@@ -36,24 +36,37 @@ public final class EngineTextGenerator: TextGenerator {
         generator.tokenizer.encode(text, parseSpecial: false).count
     }
 
-    /// The prompt text for `input` (special tokens written as text, recognized when encoding).
-    public func promptText(_ input: PromptInput) -> String {
+    /// The prompt for `input` as special tokens and literal text. Chat and FIM prompts keep
+    /// user content literal, so a file that contains `<|im_end|>` cannot inject markers;
+    /// `.raw` prompts are the exception by design (special tokens in them are recognized).
+    public func promptSegments(_ input: PromptInput) -> [PromptSegment] {
         switch input {
         case let .chat(messages):
-            return template.render(messages.map { m in
+            return template.segments(messages.map { m in
                 ChatTemplate.Message(role: ChatTemplate.Message.Role(rawValue: m.role.rawValue) ?? .user, content: m.content)
             })
         case let .fillInMiddle(prefix, suffix, path, contextFiles):
-            return ChatTemplate.fillInMiddle(prefix: prefix, suffix: suffix, path: path,
-                                             contextFiles: contextFiles.map { (path: $0.0, content: $0.1) })
+            return ChatTemplate.fillInMiddleSegments(prefix: prefix, suffix: suffix, path: path,
+                                                     contextFiles: contextFiles.map { (path: $0.0, content: $0.1) })
         case let .raw(text):
-            return text
+            return [.text(text)]
         }
+    }
+
+    /// The prompt as one string (special tokens written as text), for logs and `--json`.
+    public func promptText(_ input: PromptInput) -> String {
+        PromptSegment.joined(promptSegments(input))
+    }
+
+    /// Token ids for `input`: segments for chat/FIM, special-token parsing for raw text.
+    public func promptTokens(_ input: PromptInput) throws -> [Int32] {
+        if case let .raw(text) = input { return generator.tokenizer.encode(text, parseSpecial: true) }
+        return try generator.tokenizer.encode(promptSegments(input))
     }
 
     public func generate(_ request: GenerationRequest,
                          onEvent: (GenerationEvent) -> GenerationControl) throws -> GenerationResult {
-        let tokens = generator.tokenizer.encode(promptText(request.prompt), parseSpecial: true)
+        let tokens = try promptTokens(request.prompt)
         let s = request.sampling
         var sampler = Sampler(settings: SamplerSettings(
             temperature: Float(s.temperature), topK: s.topK, topP: Float(s.topP), minP: Float(s.minP),
