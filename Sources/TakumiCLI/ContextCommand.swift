@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TakumiAgent
 import TakumiGit
+import TakumiInference
 
 /// `takumi context`: shows what would be sent to the model for an instruction, and why.
 public struct ContextCommand: ParsableCommand {
@@ -21,6 +22,14 @@ public struct ContextCommand: ParsableCommand {
 
     @Flag(name: .long, help: "Do not read or write the term cache ($TAKUMI_HOME/cache/context).")
     var noCache = false
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Model whose tokenizer counts the budget (default model; the estimate is used when it is not installed).",
+        valueName: "NAME|PATH"))
+    var model: String?
+
+    @Flag(name: .long, help: "Count tokens with the fast estimate instead of the model's tokenizer.")
+    var estimate = false
 
     @Argument(help: "What you want done, in words.")
     var instruction: String
@@ -49,7 +58,7 @@ public struct ContextCommand: ParsableCommand {
             .map { URL(fileURLWithPath: $0).standardizedFileURL.resolvingSymlinksInPath().path }
         let selection: ContextSelection
         do {
-            selection = try ContextSelector(repository: repository)
+            selection = try ContextSelector(repository: repository, tokenCounter: tokenCounter(console))
                 .select(ContextRequest(instruction: instruction, paths: absolute, budget: budget,
                                        cacheDirectory: noCache ? nil : Self.cacheDirectory()))
         } catch {
@@ -62,6 +71,18 @@ public struct ContextCommand: ParsableCommand {
         }
         console.resultLine(render(selection, console: console))
         if full { console.resultLine("\n" + selection.promptText()) }
+    }
+
+    /// The model's own tokenizer (vocabulary only; the weights are not loaded), or the
+    /// estimate when asked for or when the model is not installed.
+    private func tokenCounter(_ console: Console) -> TokenCounter {
+        if estimate { return EstimatingTokenCounter() }
+        do {
+            return TokenizerTokenCounter(tokenizer: try Tokenizer(ggufPath: try ModelLocator().resolve(model)))
+        } catch {
+            console.progress("takumi: counting tokens with an estimate (\(error))")
+            return EstimatingTokenCounter()
+        }
     }
 
     /// `${TAKUMI_HOME:-~/.cache/takumi}/cache/context`.
@@ -133,4 +154,10 @@ struct ContextReport: Encodable {
         total_tokens = selection.totalTokens
         budget = selection.budget
     }
+}
+
+/// Budgets counted with the model's real tokenizer.
+struct TokenizerTokenCounter: TokenCounter {
+    let tokenizer: Tokenizer
+    func countTokens(_ text: String) -> Int { tokenizer.encode(text, parseSpecial: false).count }
 }
