@@ -14,6 +14,7 @@ public enum AgentError: Error, Equatable, CustomStringConvertible {
     // Edit answers (these are fed back to the model, never partially applied)
     case malformedAnswer(line: Int, reason: String)
     case noEditsInAnswer
+    case answerChangesNothing
     case unsafePath(path: String, reason: String)
     case searchNotFound(path: String, search: String, hint: String)
     case searchAmbiguous(path: String, search: String, lines: [Int])
@@ -34,7 +35,11 @@ public enum AgentError: Error, Equatable, CustomStringConvertible {
     /// The case name ("searchNotFound", ...), for `--json` output and tests.
     public var kind: String {
         guard let label = Mirror(reflecting: self).children.first?.label else {
-            return self == .cancelled ? "cancelled" : "noEditsInAnswer"
+            switch self {
+            case .cancelled: return "cancelled"
+            case .answerChangesNothing: return "answerChangesNothing"
+            default: return "noEditsInAnswer"
+            }
         }
         return label
     }
@@ -53,6 +58,8 @@ public enum AgentError: Error, Equatable, CustomStringConvertible {
             return "malformed answer at line \(line): \(reason)"
         case .noEditsInAnswer:
             return "the answer contains no edit in the requested format"
+        case .answerChangesNothing:
+            return "the answer is the same as the current code: it changes nothing"
         case let .unsafePath(path, reason):
             return "refusing path '\(path)': \(reason)"
         case let .searchNotFound(path, _, _):

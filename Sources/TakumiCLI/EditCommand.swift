@@ -8,7 +8,7 @@ import TakumiGit
 ///
 /// Exit codes: 0 applied (or dry run passed), 1 error (repository, model, I/O), 2 no candidate
 /// passed (nothing changed), 3 a target changed while takumi ran (nothing written), 4 no test
-/// command found (use --test or --no-test), 64 usage, 130 interrupted (nothing changed).
+/// command found (use --test or --no-test), 64 usage, 130 interrupted by Ctrl-C or SIGTERM (nothing changed).
 public struct EditCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "edit",
@@ -210,22 +210,26 @@ public struct EditCommand: ParsableCommand {
     }
 }
 
-/// Turns Ctrl-C into a cancellation flag, so that the model stops, the test process group is
-/// killed and the temporary worktree removed before takumi exits (130).
+/// Turns Ctrl-C (SIGINT) and SIGTERM into a cancellation flag, so that the model stops, the
+/// test process group is killed and the temporary worktree removed before takumi exits (130).
 final class InterruptHandler {
     let flag = CancellationFlag()
-    private let source: DispatchSourceSignal
+    private let signals: [Int32] = [SIGINT, SIGTERM]
+    private var sources: [DispatchSourceSignal] = []
 
     init() {
-        signal(SIGINT, SIG_IGN)
-        source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
         let flag = self.flag
-        source.setEventHandler { flag.cancel() }
-        source.resume()
+        for number in signals {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { flag.cancel() }
+            source.resume()
+            sources.append(source)
+        }
     }
 
     func restore() {
-        source.cancel()
-        signal(SIGINT, SIG_DFL)
+        for source in sources { source.cancel() }
+        for number in signals { signal(number, SIG_DFL) }
     }
 }

@@ -32,8 +32,8 @@ import TakumiAgent
         #expect(FragmentMerger.merge(answer: lines("def a():\n    pass\n\ndef b():\n    return 1\n"), into: file) == nil)
         // Loose statements: a whole file (shorter, different).
         #expect(FragmentMerger.merge(answer: lines("import sys\ndef a():\n    pass\n"), into: file) == nil)
-        // Unrelated names only.
-        #expect(FragmentMerger.merge(answer: lines("def c():\n    pass\n"), into: file) == nil)
+        // Unrelated names only: appended (an added function), nothing removed.
+        #expect(FragmentMerger.merge(answer: lines("def c():\n    pass\n"), into: file) == file + ["", "def c():", "    pass"])
         // Not shorter.
         #expect(FragmentMerger.merge(answer: file + ["# more"], into: file) == nil)
     }

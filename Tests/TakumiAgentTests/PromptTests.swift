@@ -49,6 +49,9 @@ import TakumiAgent
     @Test func feedbackGoldens() throws {
         let notFound = try builder.answerErrorFeedback(.searchNotFound(path: "src/calc.py", search: "return a-b", hint: "def add(a, b):\n    return a - b\n"))
         try checkGolden("malformed-answer", notFound)
+        let unchanged = try builder.answerErrorFeedback(.answerChangesNothing, instruction: "Fix add so it adds.")
+        #expect(unchanged.hasSuffix("Change the code so that it does this: Fix add so it adds."))
+        #expect(!unchanged.contains("copying the file's lines exactly"))
         let failure = try builder.testFailureFeedback(command: "pytest -q", exitCode: 1, timedOut: false, timeLimit: 300,
                                                       outputTail: "FAILED test_calc.py::test_add\n", diff: "--- a/x\n+++ b/x\n")
         try checkGolden("test-failure", failure)

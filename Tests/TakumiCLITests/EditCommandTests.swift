@@ -51,7 +51,7 @@ import Testing
         }
     }
 
-    func takumi(_ args: [String], in repo: Repo, interruptAfter: Double? = nil) throws -> Run {
+    func takumi(_ args: [String], in repo: Repo, interruptAfter: Double? = nil, signal: Int32 = SIGINT) throws -> Run {
         let bin = try #require(Self.binary, "build the takumi executable first (swift build)")
         let p = Process()
         p.executableURL = URL(fileURLWithPath: bin)
@@ -66,7 +66,7 @@ import Testing
         try p.run()
         if let interruptAfter {
             usleep(UInt32(interruptAfter * 1_000_000))
-            kill(p.processIdentifier, SIGINT)
+            kill(p.processIdentifier, signal)
         }
         let o = out.fileHandleForReading.readDataToEndOfFile()
         let e = err.fileHandleForReading.readDataToEndOfFile()
@@ -123,6 +123,15 @@ import Testing
         let noneJSON = try takumi(["edit", "Fix add", "calc.py", "--model", "scripted:" + repo.answerPath, "--json"], in: repo)
         let object = try JSONSerialization.jsonObject(with: Data(noneJSON.stdout.utf8)) as? [String: Any]
         #expect(noneJSON.status == 4 && object?["error_kind"] as? String == "testCommandNotDetected")
+    }
+
+    @Test func sigtermIsHandledLikeCtrlC() throws {
+        let repo = try Repo()
+        let before = try repo.state()
+        let run = try takumi(["edit", "Fix add", "calc.py", "--model", "scripted:" + repo.answerPath, "--test", "sleep 60"],
+                             in: repo, interruptAfter: 1.5, signal: SIGTERM)
+        #expect(run.status == 130, "\(run.stderr)")
+        #expect(try repo.state() == before)
     }
 
     @Test func sigintKillsTestsAndLeavesEverythingAsBefore() throws {

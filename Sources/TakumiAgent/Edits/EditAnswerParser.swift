@@ -115,7 +115,7 @@ public struct EditAnswerParser: Sendable {
         var ops: [EditOperation] = []
         var i = 0
         var pathless: [Int] = []
-        var fences: [(path: String?, lines: [String], answerLine: Int)] = []
+        var fences: [(path: String?, info: String, lines: [String], answerLine: Int)] = []
         while i < lines.count {
             if let path = deletePath(lines[i]) {
                 ops.append(.delete(path: path, answerLine: i + 1))
@@ -138,9 +138,14 @@ public struct EditAnswerParser: Sendable {
             }
             i += 1
             if path == nil { pathless.append(start + 1) }
-            fences.append((path, content, start + 1))
+            fences.append((path, open.info.split(separator: " ").first.map(String.init)?.lowercased() ?? "", content, start + 1))
         }
         for fence in fences {
+            // A patch is not a file (models echo the diff format they saw in feedback).
+            let firstLine = fence.lines.first { !$0.trimmingCharacters(in: .whitespaces).isEmpty } ?? ""
+            if fence.info == "diff" || fence.info == "patch" || firstLine.hasPrefix("diff --git ") || firstLine.hasPrefix("--- a/") {
+                throw AgentError.malformedAnswer(line: fence.answerLine, reason: "this code block is a diff; answer with the complete new file instead")
+            }
             if let path = fence.path {
                 ops.append(.wholeFile(path: path, lines: fence.lines, answerLine: fence.answerLine))
             } else if fences.count == 1, let defaultPath {

@@ -6,9 +6,10 @@ import Foundation
 /// file (decorators and doc comments directly above it go with it), and new definitions are
 /// inserted after the last replaced one.
 ///
-/// An answer counts as a fragment only when it is clearly one: it is shorter than the file,
-/// holds nothing but top-level definitions, defines at least one name the file defines, and
-/// leaves out at least one of the file's definitions. Anything else is a real whole-file answer
+/// An answer counts as a fragment only when it is clearly one: it holds nothing but top-level
+/// definitions, and either none of them exists in the file (they are appended: "add a
+/// function"), or it is shorter than the file, redefines at least one of its names and leaves
+/// out at least one of its definitions. Anything else is a real whole-file answer
 /// and replaces the file. (Known limit: asked to delete a function from a file that holds only
 /// definitions, a whole-file answer looks like a fragment; the test gate or the diff shows it.)
 public enum FragmentMerger {
@@ -20,19 +21,25 @@ public enum FragmentMerger {
 
     /// Returns the merged lines, or nil when `answer` is not a fragment of `original`.
     public static func merge(answer: [String], into original: [String]) -> [String]? {
-        guard answer.count < original.count else { return nil }
         let old = definitions(in: original)
         let new = definitions(in: answer)
         guard !new.isEmpty, !old.isEmpty else { return nil }
         let oldNames = Set(old.map(\.name))
         let newNames = Set(new.map(\.name))
-        guard !newNames.isDisjoint(with: oldNames), !oldNames.isSubset(of: newNames) else { return nil }
         // Only definitions (and blank lines) in the fragment: loose statements mean a whole file.
         var covered = Set<Int>()
         for d in new { covered.formUnion(d.range) }
         for (i, line) in answer.enumerated() where !covered.contains(i) {
             if !line.trimmingCharacters(in: .whitespaces).isEmpty { return nil }
         }
+        if newNames.isDisjoint(with: oldNames) {
+            // Only new definitions ("add a function clamp"): appended, nothing removed.
+            var result = original
+            while let last = result.last, last.trimmingCharacters(in: .whitespaces).isEmpty { result.removeLast() }
+            for d in new { result += [""] + Array(answer[d.range]) }
+            return result
+        }
+        guard answer.count < original.count, !oldNames.isSubset(of: newNames) else { return nil }
 
         var result = original
         var insertionPoint = old.last.map { $0.range.upperBound } ?? original.count

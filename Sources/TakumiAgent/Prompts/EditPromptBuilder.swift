@@ -39,8 +39,9 @@ public struct EditPromptBuilder: Sendable {
     }
 
     /// Feedback for an answer that could not be parsed or matched, quoting the real lines.
-    public func answerErrorFeedback(_ error: AgentError) throws -> String {
-        var values: [String: Any] = ["error": error.description]
+    public func answerErrorFeedback(_ error: AgentError, instruction: String = "") throws -> String {
+        var values: [String: Any] = ["error": error.description, "instruction": instruction,
+                                     "unchanged": error == .answerChangesNothing]
         switch error {
         case let .searchNotFound(path, search, hint):
             values["path"] = path

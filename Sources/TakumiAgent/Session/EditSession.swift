@@ -86,12 +86,12 @@ public final class EditSession {
                 let operations = try parser.parse(result.text)
                 try checkEditable(operations, targets: targets, root: root)
                 changes = try EditApplier(root: root).apply(operations)
-                if changes.isEmpty { throw AgentError.malformedAnswer(line: 1, reason: "the answer leaves every file unchanged") }
+                if changes.isEmpty { throw AgentError.answerChangesNothing }
             } catch let error as AgentError {
                 attempt.error = error.description
                 report.attempts.append(attempt)
                 onProgress("attempt \(number): answer rejected: \(error)")
-                messages.append(.user(try prompts.answerErrorFeedback(error)))
+                messages.append(.user(try prompts.answerErrorFeedback(error, instruction: options.instruction)))
                 continue
             }
             attempt.diff = try diff(changes, root: root)
