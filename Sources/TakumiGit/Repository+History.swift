@@ -71,11 +71,12 @@ extension Repository {
                 var scanned = 0
                 while result.count < limit, scanned < scanLimit, git_revwalk_next(&oid, walk) == 0 {
                     scanned += 1
-                    var commit: OpaquePointer?
-                    try check("read commit \(hexString(&oid))", git_commit_lookup(&commit, repo, &oid))
-                    defer { git_commit_free(commit) }
-                    if !paths.isEmpty, try !commitTouches(repo, commit!, options: &diffOptions) { continue }
-                    result.append(Self.commitInfo(commit!))
+                    var found: OpaquePointer?
+                    try check("read commit \(hexString(&oid))", git_commit_lookup(&found, repo, &oid))
+                    defer { git_commit_free(found) }
+                    guard let commit = found else { continue }
+                    if !paths.isEmpty, try !commitTouches(repo, commit, options: &diffOptions) { continue }
+                    result.append(Self.commitInfo(commit))
                 }
                 return result
             }
