@@ -55,7 +55,7 @@ enum ModelConnection {
         if let spec, spec.hasPrefix(scriptedPrefix) {
             let path = String(spec.dropFirst(scriptedPrefix.count))
             guard let data = FileManager.default.contents(atPath: path) else {
-                throw IntegrationError.fileNotReadable(path: path, reason: "no such scripted answer file")
+                throw AgentError.fileNotReadable(path: path, reason: "no such scripted answer file")
             }
             let delay = environment["TAKUMI_SCRIPTED_DELAY"].flatMap(Double.init) ?? 0
             return ReplayTextGenerator(answer: String(decoding: data, as: UTF8.self), delayPerPiece: delay,

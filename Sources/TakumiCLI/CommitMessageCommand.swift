@@ -35,7 +35,7 @@ struct CommitMessageCommand: ParsableCommand {
         do {
             let git = try ChangeSource.openFromEnvironment()
             let diff = try git.stagedDiff()
-            guard !diff.isEmpty else { throw IntegrationError.nothingStaged }
+            guard !diff.isEmpty else { throw AgentError.nothingStaged }
             let history = try git.recentCommitMessages(count: 20)
             let repositorySeconds = seconds()
             let settings = try assist.settings(repositoryRoot: git.rootPath, environment: environment)

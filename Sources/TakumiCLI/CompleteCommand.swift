@@ -26,7 +26,7 @@ struct CompleteCommand: ParsableCommand {
         let input = FileHandle.standardInput.readDataToEndOfFile()
         do {
             guard let buffer = String(data: input, encoding: .utf8) else {
-                throw IntegrationError.fileNotReadable(path: "<stdin>", reason: "the buffer is not UTF-8 text")
+                throw AgentError.fileNotReadable(path: "<stdin>", reason: "the buffer is not UTF-8 text")
             }
             let root = (try? ChangeSource.openFromEnvironment())?.rootPath
             let settings = try assist.settings(repositoryRoot: root, environment: environment)

@@ -39,14 +39,14 @@ struct FilterCommand: ParsableCommand {
             // A hard stop when even the model load overruns: echo the input, as for any failure.
             let thread = Thread {
                 Thread.sleep(forTimeInterval: limit + 5)
-                output.fail(IntegrationError.timedOut(task: "filter", seconds: limit), diagnostics: showDiagnostics)
+                output.fail(AgentError.timedOut(task: "filter", seconds: limit), diagnostics: showDiagnostics)
                 Foundation.exit(1)
             }
             thread.start()
         }
         do {
             guard let selection = String(data: input, encoding: .utf8) else {
-                throw IntegrationError.fileNotReadable(path: "<stdin>", reason: "the input is not UTF-8 text")
+                throw AgentError.fileNotReadable(path: "<stdin>", reason: "the input is not UTF-8 text")
             }
             let range = try lines.map(EditorFilter.parseLines)
             var fileText: String?

@@ -159,7 +159,7 @@ struct HooksRunCommand: ParsableCommand {
         let console = Console()
         let started = DispatchTime.now()
         guard let kind = GitHookKind(rawValue: hook) else {
-            console.diagnostic("takumi: \(IntegrationError.unknownHook(name: hook)); hook skipped")
+            console.diagnostic("takumi: \(AgentError.unknownHook(name: hook)); hook skipped")
             return
         }
         let what = kind == .prepareCommitMsg ? "no commit message suggestion" : "no review"
@@ -221,7 +221,7 @@ struct HooksRunCommand: ParsableCommand {
                                           deadline: context.deadline)
 
         guard let data = FileManager.default.contents(atPath: file) else {
-            throw IntegrationError.fileNotReadable(path: file, reason: "commit message file missing")
+            throw AgentError.fileNotReadable(path: file, reason: "commit message file missing")
         }
         let commentChar = CommitMessageFile.commentChar(fromConfig: try git.config("core.commentChar"))
         let updated = CommitMessageFile.inserting(suggestion.message, into: String(decoding: data, as: UTF8.self),
@@ -289,7 +289,7 @@ enum AtomicFile {
         do {
             try Data(text.utf8).write(to: URL(fileURLWithPath: temporary))
             guard rename(temporary, path) == 0 else {
-                throw IntegrationError.hookFileError(path: path, reason: "cannot replace it: \(String(cString: strerror(errno)))")
+                throw AgentError.hookFileError(path: path, reason: "cannot replace it: \(String(cString: strerror(errno)))")
             }
         } catch {
             try? FileManager.default.removeItem(atPath: temporary)

@@ -35,7 +35,7 @@ struct ReviewCommand: ParsableCommand {
             let git = try ChangeSource.openFromEnvironment()
             let diff = try range.map { try git.rangeDiff($0) } ?? git.stagedDiff()
             guard !diff.isEmpty else {
-                throw range.map { IntegrationError.emptyDiff(description: $0) } ?? IntegrationError.nothingStaged
+                throw range.map { AgentError.emptyDiff(description: $0) } ?? AgentError.nothingStaged
             }
             let settings = try assist.settings(repositoryRoot: git.rootPath, environment: environment)
             let generator = try assist.makeGenerator(settings, environment: environment)

@@ -9,7 +9,7 @@ struct HooksDeadlineTests {
         let writer = CommitMessageWriter(generator: slow, render: hooksTemplateRenderer())
         let diff = "diff --git a/a.txt b/a.txt\n--- a/a.txt\n+++ b/a.txt\n@@ -1 +1 @@\n-x\n+y\n"
         let start = Date()
-        #expect(throws: IntegrationError.timedOut(task: "commit message", seconds: 0.12)) {
+        #expect(throws: AgentError.timedOut(task: "commit message", seconds: 0.12)) {
             try writer.write(diffText: diff, history: [], deadline: GenerationDeadline(seconds: 0.12))
         }
         // Stopped after a few pieces, not after all nine.

@@ -41,16 +41,16 @@ struct HooksEditorFilterTests {
 
     @Test func emptyOrCutOffAnswersFail() {
         let empty = EditorFilter(generator: ReplayTextGenerator(answer: "```\n\n```"), render: hooksTemplateRenderer())
-        #expect(throws: IntegrationError.self) { try empty.rewrite(FilterRequest(instruction: "x", selection: "a\n")) }
+        #expect(throws: AgentError.self) { try empty.rewrite(FilterRequest(instruction: "x", selection: "a\n")) }
         let long = String(repeating: "word ", count: 2000)
         let cut = EditorFilter(generator: ReplayTextGenerator(answer: long), render: hooksTemplateRenderer())
-        #expect(throws: IntegrationError.self) { try cut.rewrite(FilterRequest(instruction: "x", selection: "a\n")) }
+        #expect(throws: AgentError.self) { try cut.rewrite(FilterRequest(instruction: "x", selection: "a\n")) }
     }
 
     @Test func lineRangeParsing() throws {
         #expect(try EditorFilter.parseLines("3:7") == 3...7)
-        #expect(throws: IntegrationError.invalidLineRange(text: "7:3")) { try EditorFilter.parseLines("7:3") }
-        #expect(throws: IntegrationError.invalidLineRange(text: "0:1")) { try EditorFilter.parseLines("0:1") }
+        #expect(throws: AgentError.invalidLineRange(text: "7:3")) { try EditorFilter.parseLines("7:3") }
+        #expect(throws: AgentError.invalidLineRange(text: "0:1")) { try EditorFilter.parseLines("0:1") }
     }
 
     @Test func fillInMiddleSplitsAtByteOffsets() throws {
@@ -61,7 +61,7 @@ struct HooksEditorFilterTests {
         // Inside a multi-byte character: moves back to its start.
         let (p2, s2) = try FillInMiddleCompleter.split(buffer: buffer, atByteOffset: offset - 1)
         #expect(p2 == "let s = \"" && s2 == "日本\"\nprint(s)\n")
-        #expect(throws: IntegrationError.invalidOffset(offset: 999, length: buffer.utf8.count)) {
+        #expect(throws: AgentError.invalidOffset(offset: 999, length: buffer.utf8.count)) {
             try FillInMiddleCompleter.split(buffer: buffer, atByteOffset: 999)
         }
     }

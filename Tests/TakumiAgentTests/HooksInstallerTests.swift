@@ -62,7 +62,7 @@ struct HooksInstallerTests {
         try dir.write("pre-commit", "#!/bin/sh\necho other tool\n", executable: true)
         try dir.write("pre-commit.pre-takumi", "#!/bin/sh\necho old backup\n", executable: true)
         let installer = HookInstaller(hooksDirectory: dir.path, takumiPath: "/usr/bin/takumi")
-        #expect(throws: IntegrationError.self) { try installer.install(.preCommit) }
+        #expect(throws: AgentError.self) { try installer.install(.preCommit) }
         #expect(dir.read("pre-commit") == "#!/bin/sh\necho other tool\n")
         #expect(dir.read("pre-commit.pre-takumi") == "#!/bin/sh\necho old backup\n")
     }
@@ -70,7 +70,7 @@ struct HooksInstallerTests {
     @Test func hookSelectionParsing() throws {
         #expect(try GitHookKind.parseSelection("all") == [.prepareCommitMsg, .preCommit])
         #expect(try GitHookKind.parseSelection("pre-commit") == [.preCommit])
-        #expect(throws: IntegrationError.unknownHook(name: "post-commit")) { try GitHookKind.parseSelection("post-commit") }
+        #expect(throws: AgentError.unknownHook(name: "post-commit")) { try GitHookKind.parseSelection("post-commit") }
     }
 
     @Test func shellQuotingSurvivesQuotes() {
@@ -96,6 +96,6 @@ struct HooksDirectoryTests {
 
     @Test func outsideARepositoryIsAClearError() throws {
         let dir = try TempDir("takumi-hooks")
-        #expect(throws: IntegrationError.self) { try GitCommandLine(directory: dir.path).hooksDirectory() }
+        #expect(throws: AgentError.self) { try GitCommandLine(directory: dir.path).hooksDirectory() }
     }
 }

@@ -102,12 +102,12 @@ struct MessagesCommitMessageWriterTests {
 
     @Test func emptyDiffIsAnError() {
         let writer = CommitMessageWriter(generator: ReplayTextGenerator(answer: "x"), render: hooksTemplateRenderer())
-        #expect(throws: IntegrationError.nothingStaged) { try writer.write(diffText: "", history: []) }
+        #expect(throws: AgentError.nothingStaged) { try writer.write(diffText: "", history: []) }
     }
 
     @Test func emptyAnswerIsAnError() {
         let writer = CommitMessageWriter(generator: ReplayTextGenerator(answer: "```\n```"), render: hooksTemplateRenderer())
-        #expect(throws: IntegrationError.emptyAnswer(task: "commit message")) { try writer.write(diffText: diff, history: []) }
+        #expect(throws: AgentError.emptyAnswer(task: "commit message")) { try writer.write(diffText: diff, history: []) }
     }
 
     @Test func cleaningRemovesLabelsQuotesCommentsAndExtraBlankLines() {

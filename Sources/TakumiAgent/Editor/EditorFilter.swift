@@ -45,7 +45,7 @@ public struct EditorFilter {
     public static func parseLines(_ text: String) throws -> ClosedRange<Int> {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 2, let start = Int(parts[0]), let end = Int(parts[1]), start >= 1, end >= start else {
-            throw IntegrationError.invalidLineRange(text: text)
+            throw AgentError.invalidLineRange(text: text)
         }
         return start...end
     }
@@ -112,15 +112,15 @@ public struct EditorFilter {
             deadline?.control() ?? .continue
         }
         if result.finishReason == .cancelled, let deadline {
-            throw IntegrationError.timedOut(task: "filter", seconds: deadline.seconds)
+            throw AgentError.timedOut(task: "filter", seconds: deadline.seconds)
         }
         if result.finishReason == .maxTokens {
             // A cut-off rewrite would silently delete the rest of the selection.
-            throw IntegrationError.emptyAnswer(task: "filter (the answer was cut off at \(budget) tokens)")
+            throw AgentError.emptyAnswer(task: "filter (the answer was cut off at \(budget) tokens)")
         }
         let code = AnswerCleanup.stripCodeFence(result.text)
         guard !code.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-            throw IntegrationError.emptyAnswer(task: "filter")
+            throw AgentError.emptyAnswer(task: "filter")
         }
         var shaped = code
         // Drop leading blank lines the fence left; keep the code's own indentation.

@@ -19,7 +19,7 @@ public struct FillInMiddleCompleter {
     public static func split(buffer: String, atByteOffset offset: Int) throws -> (prefix: String, suffix: String) {
         let bytes = Array(buffer.utf8)
         guard offset >= 0, offset <= bytes.count else {
-            throw IntegrationError.invalidOffset(offset: offset, length: bytes.count)
+            throw AgentError.invalidOffset(offset: offset, length: bytes.count)
         }
         var cut = offset
         while cut > 0 && cut < bytes.count && (bytes[cut] & 0xC0) == 0x80 { cut -= 1 }
@@ -64,7 +64,7 @@ public struct FillInMiddleCompleter {
                                         stopStrings: ["<|file_sep|>", "<|fim_pad|>", "<|endoftext|>"])
         let result = try generator.generate(request) { _ in deadline?.control() ?? .continue }
         if result.finishReason == .cancelled, let deadline {
-            throw IntegrationError.timedOut(task: "completion", seconds: deadline.seconds)
+            throw AgentError.timedOut(task: "completion", seconds: deadline.seconds)
         }
         return result.text
     }

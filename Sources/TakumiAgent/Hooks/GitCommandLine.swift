@@ -21,7 +21,7 @@ public struct GitCommandLine: Sendable {
     public func run(_ arguments: [String]) throws -> String {
         let result = try runAllowingFailure(arguments)
         guard result.status == 0 else {
-            throw IntegrationError.gitFailed(arguments: arguments, status: result.status, stderr: result.stderr)
+            throw AgentError.gitFailed(arguments: arguments, status: result.status, stderr: result.stderr)
         }
         return result.stdout
     }
@@ -45,7 +45,7 @@ public struct GitCommandLine: Sendable {
         do {
             try process.run()
         } catch {
-            throw IntegrationError.gitFailed(arguments: arguments, status: -1, stderr: "\(error)")
+            throw AgentError.gitFailed(arguments: arguments, status: -1, stderr: "\(error)")
         }
         // Drain stderr on another thread so a large stdout (a big diff) cannot deadlock.
         let errorBox = DataBox()
@@ -65,7 +65,7 @@ public struct GitCommandLine: Sendable {
     public func hooksDirectory() throws -> String {
         let result = try runAllowingFailure(["rev-parse", "--path-format=absolute", "--git-path", "hooks"])
         guard result.status == 0 else {
-            throw IntegrationError.notAGitRepository(
+            throw AgentError.notAGitRepository(
                 path: directory, reason: result.stderr.trimmingCharacters(in: .whitespacesAndNewlines))
         }
         return result.stdout.trimmingCharacters(in: .newlines)

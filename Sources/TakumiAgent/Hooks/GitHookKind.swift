@@ -10,7 +10,7 @@ public enum GitHookKind: String, CaseIterable, Sendable, Codable {
     /// Parses a `--hook` value: a hook name or `all`.
     public static func parseSelection(_ text: String) throws -> [GitHookKind] {
         if text == "all" { return GitHookKind.allCases }
-        guard let kind = GitHookKind(rawValue: text) else { throw IntegrationError.unknownHook(name: text) }
+        guard let kind = GitHookKind(rawValue: text) else { throw AgentError.unknownHook(name: text) }
         return [kind]
     }
 

@@ -67,7 +67,7 @@ public struct HookInstaller: Sendable {
             return .alreadyInstalled(refreshed: true)
         case .foreign:
             let backup = chainedPath(kind)
-            if exists(backup) { throw IntegrationError.hookConflict(hook: path, existingBackup: backup) }
+            if exists(backup) { throw AgentError.hookConflict(hook: path, existingBackup: backup) }
             try move(path, to: backup)
             do {
                 try writeScript(script, to: path)
@@ -89,7 +89,7 @@ public struct HookInstaller: Sendable {
         do {
             try FileManager.default.removeItem(atPath: path)
         } catch {
-            throw IntegrationError.hookFileError(path: path, reason: error.localizedDescription)
+            throw AgentError.hookFileError(path: path, reason: error.localizedDescription)
         }
         let backup = chainedPath(kind)
         guard exists(backup) else { return .removed }
@@ -117,7 +117,7 @@ public struct HookInstaller: Sendable {
         do {
             try FileManager.default.createDirectory(atPath: hooksDirectory, withIntermediateDirectories: true)
         } catch {
-            throw IntegrationError.hookFileError(path: hooksDirectory, reason: error.localizedDescription)
+            throw AgentError.hookFileError(path: hooksDirectory, reason: error.localizedDescription)
         }
     }
 
@@ -128,20 +128,20 @@ public struct HookInstaller: Sendable {
             try Data(script.utf8).write(to: URL(fileURLWithPath: temporary))
             try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: temporary)
             if rename(temporary, path) != 0 {
-                throw IntegrationError.hookFileError(path: path, reason: String(cString: strerror(errno)))
+                throw AgentError.hookFileError(path: path, reason: String(cString: strerror(errno)))
             }
-        } catch let error as IntegrationError {
+        } catch let error as AgentError {
             try? FileManager.default.removeItem(atPath: temporary)
             throw error
         } catch {
             try? FileManager.default.removeItem(atPath: temporary)
-            throw IntegrationError.hookFileError(path: path, reason: error.localizedDescription)
+            throw AgentError.hookFileError(path: path, reason: error.localizedDescription)
         }
     }
 
     private func move(_ source: String, to destination: String) throws {
         if rename(source, destination) != 0 {
-            throw IntegrationError.hookFileError(
+            throw AgentError.hookFileError(
                 path: source, reason: "cannot rename to \(destination): \(String(cString: strerror(errno)))")
         }
     }

@@ -28,7 +28,7 @@ public struct ChangeSource {
     public func rangeDiff(_ range: String) throws -> String {
         let parts = range.components(separatedBy: "..")
         guard parts.count == 2, !parts[0].isEmpty, !parts[0].hasPrefix(".") else {
-            throw IntegrationError.invalidRange(text: range)
+            throw AgentError.invalidRange(text: range)
         }
         let to = parts[1].isEmpty ? "HEAD" : parts[1]
         return try repository.diff(.commits(from: repository.resolveCommit(parts[0]), to: repository.resolveCommit(to)))

@@ -62,7 +62,7 @@ public struct CommitMessageWriter {
                       instruction: String? = nil, deadline: GenerationDeadline? = nil,
                       onText: (String) -> Void = { _ in }) throws -> CommitMessageSuggestion {
         let diff = ParsedDiff.parse(diffText)
-        guard !diff.isEmpty else { throw IntegrationError.nothingStaged }
+        guard !diff.isEmpty else { throw AgentError.nothingStaged }
         let style = CommitStyle.infer(from: history)
         let language = MessageLanguage.choose(explicit: explicit, instruction: instruction, history: history)
 
@@ -98,10 +98,10 @@ public struct CommitMessageWriter {
             return deadline?.control() ?? .continue
         }
         if result.finishReason == .cancelled, let deadline {
-            throw IntegrationError.timedOut(task: "commit message", seconds: deadline.seconds)
+            throw AgentError.timedOut(task: "commit message", seconds: deadline.seconds)
         }
         let message = CommitMessageWriter.clean(result.text, style: style)
-        guard !message.isEmpty else { throw IntegrationError.emptyAnswer(task: "commit message") }
+        guard !message.isEmpty else { throw AgentError.emptyAnswer(task: "commit message") }
         return (message, result, truncated)
     }
 

@@ -44,7 +44,7 @@ public struct ReviewWriter {
                        deadline: GenerationDeadline? = nil,
                        onText: (String) -> Void = { _ in }) throws -> ReviewResult {
         let diff = ParsedDiff.parse(diffText)
-        guard !diff.isEmpty else { throw IntegrationError.nothingStaged }
+        guard !diff.isEmpty else { throw AgentError.nothingStaged }
         let language = MessageLanguage.choose(explicit: explicit, instruction: nil, history: history)
         let full = diff.render(lineNumbers: true)
         let shown = diff.render(fittingTokens: diffTokenBudget, lineNumbers: true, countTokens: generator.countTokens)
@@ -79,7 +79,7 @@ public struct ReviewWriter {
             return deadline?.control() ?? .continue
         }
         if result.finishReason == .cancelled, !stoppedEarly, let deadline {
-            throw IntegrationError.timedOut(task: "review", seconds: deadline.seconds)
+            throw AgentError.timedOut(task: "review", seconds: deadline.seconds)
         }
         // After an early stop, a half-written last line is not a finding.
         var text = result.text
