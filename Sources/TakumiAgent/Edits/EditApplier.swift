@@ -17,8 +17,16 @@ public struct EditedFile: Equatable, Sendable {
 /// whole answer (no partial application).
 public struct EditApplier: Sendable {
     public var root: String
+    /// How whole-file and definition answers are merged, per repository-relative path (what the
+    /// prompt showed of each file); a path without an entry merges with no focus.
+    public var mergers: [String: DefinitionMerger]
 
-    public init(root: String) { self.root = root }
+    public init(root: String, mergers: [String: DefinitionMerger] = [:]) {
+        self.root = root
+        self.mergers = mergers
+    }
+
+    private func merger(_ path: String) -> DefinitionMerger { mergers[path] ?? DefinitionMerger(path: path) }
 
     private enum FileState {
         case absent
@@ -88,13 +96,24 @@ public struct EditApplier: Sendable {
         case let .wholeFile(_, lines, _):
             switch state {
             case .present(var file, let original):
-                file.replaceAll(with: FragmentMerger.merge(answer: lines, into: file.lines) ?? lines)
+                file.replaceAll(with: try merger(path).merge(answer: lines, into: file.lines, mode: .wholeFile).lines)
                 return .present(file, original: original)
             case .created, .absent, .deleted:
                 let file = TextFile(newText: lines.map { $0 + "\n" }.joined())
                 if case let .deleted(original) = state { return .present(file, original: original) }
                 return .created(file)
             }
+
+        case let .definitions(_, lines, _):
+            guard case .present(var file, let original) = state else {
+                if case .created(var file) = state {
+                    file.replaceAll(with: try merger(path).merge(answer: lines, into: file.lines, mode: .definitions).lines)
+                    return .created(file)
+                }
+                throw AgentError.fileNotFound(path: path)
+            }
+            file.replaceAll(with: try merger(path).merge(answer: lines, into: file.lines, mode: .definitions).lines)
+            return .present(file, original: original)
 
         case let .searchReplace(_, search, replace, _):
             if search.allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
