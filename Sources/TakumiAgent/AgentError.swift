@@ -26,6 +26,8 @@ public enum AgentError: Error, Equatable, CustomStringConvertible {
     case mergeFailed(path: String, reason: String)
     /// The prompt cannot fit the model's context even with the least context shown.
     case promptTooLarge(needed: Int, available: Int, detail: String)
+    /// No file to edit could be found for the instruction.
+    case noTargetFound(instruction: String)
 
     // Test gate and apply
     case testCommandNotDetected(root: String)
@@ -94,6 +96,8 @@ public enum AgentError: Error, Equatable, CustomStringConvertible {
             return "\(path) was shown for reference only or not shown at all; change only \(editable.joined(separator: ", ")) (or create new files)"
         case let .mergeFailed(_, reason):
             return "the answer could not be merged: \(reason)"
+        case .noTargetFound:
+            return "no file to edit could be found for the instruction; name the files: takumi edit \"…\" PATH…"
         case let .promptTooLarge(needed, available, detail):
             return "the request needs \(needed) tokens of prompt but the model's context leaves \(available) (\(detail)); name fewer files, or use --context with a larger window"
         case let .unsupportedEncoding(path, reason):

@@ -18,7 +18,7 @@ import Foundation
 ///     command = "pytest -q"                   (TAKUMI_TEST)
 ///     timeout = 300                           (TAKUMI_TEST_TIMEOUT, seconds)
 public struct EditSettings: Equatable, Sendable {
-    public enum FormatChoice: String, Equatable, Sendable { case auto, searchReplace = "search-replace", wholeFile = "whole-file" }
+    public enum FormatChoice: String, Equatable, Sendable { case auto, searchReplace = "search-replace", wholeFile = "whole-file", regions }
 
     public var model: String?
     public var prompts: String?
@@ -89,7 +89,7 @@ public struct EditSettings: Equatable, Sendable {
         s.prompts = try string("prompts")
         if let f = try string("edit.format") {
             guard let choice = FormatChoice(rawValue: f) else {
-                throw AgentError.configValue(file: file, key: "edit.format", reason: "'\(f)' is not one of auto, search-replace, whole-file")
+                throw AgentError.configValue(file: file, key: "edit.format", reason: "'\(f)' is not one of auto, search-replace, whole-file, regions")
             }
             s.format = choice
         }
@@ -116,7 +116,7 @@ public struct EditSettings: Equatable, Sendable {
         s.prompts = nonEmpty("TAKUMI_PROMPTS")
         if let f = nonEmpty("TAKUMI_EDIT_FORMAT") {
             guard let c = FormatChoice(rawValue: f) else {
-                throw AgentError.configValue(file: origin, key: "TAKUMI_EDIT_FORMAT", reason: "'\(f)' is not one of auto, search-replace, whole-file")
+                throw AgentError.configValue(file: origin, key: "TAKUMI_EDIT_FORMAT", reason: "'\(f)' is not one of auto, search-replace, whole-file, regions")
             }
             s.format = c
         }

@@ -21,9 +21,15 @@ public struct EditApplier: Sendable {
     /// prompt showed of each file); a path without an entry merges with no focus.
     public var mergers: [String: DefinitionMerger]
 
-    public init(root: String, mergers: [String: DefinitionMerger] = [:]) {
+    /// The files' bytes as the prompt showed them (repository-relative path → bytes): used
+    /// instead of reading the disk, so the edit applies to exactly what the model saw and the
+    /// writer's race check compares against that one snapshot.
+    public var snapshots: [String: Data]
+
+    public init(root: String, mergers: [String: DefinitionMerger] = [:], snapshots: [String: Data] = [:]) {
         self.root = root
         self.mergers = mergers
+        self.snapshots = snapshots
     }
 
     private func merger(_ path: String) -> DefinitionMerger { mergers[path] ?? DefinitionMerger(path: path) }
@@ -74,6 +80,7 @@ public struct EditApplier: Sendable {
     }
 
     private func load(_ path: String) throws -> FileState {
+        if let data = snapshots[path] { return .present(try TextFile(data: data, path: path), original: data) }
         let full = (root as NSString).appendingPathComponent(path)
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: full, isDirectory: &isDir) else { return .absent }
