@@ -8,7 +8,7 @@ public struct EditOptions: Sendable {
     public var targetPaths: [String]
     /// Read-only files shown for reference.
     public var context: [PromptFile] = []
-    public var format: EditSettings.FormatChoice = .auto
+    public var format: Settings.FormatChoice = .auto
     public var wholeFileMaxLines = 150
     public var attempts = 3
     public var maxTokens = 1536
