@@ -77,7 +77,7 @@ public struct EditCommand: ParsableCommand {
         if json && jsonl { throw ValidationError("--json and --jsonl cannot be used together") }
         if noTest && testCommand != nil { throw ValidationError("--test and --no-test cannot be used together") }
         if let a = attempts, !(1...20).contains(a) { throw ValidationError("--attempts must be 1...20, got \(a)") }
-        if let f = format, EditSettings.FormatChoice(rawValue: f) == nil {
+        if let f = format, Settings.FormatChoice(rawValue: f) == nil {
             throw ValidationError("--format must be auto, whole-file, regions or search-replace, got '\(f)'")
         }
         if let t = timeout, !(t >= 1) || !t.isFinite { throw ValidationError("--timeout must be a number of seconds >= 1, got \(t)") }
@@ -196,17 +196,16 @@ public struct EditCommand: ParsableCommand {
         return try session.run()
     }
 
-    private func resolvedSettings(root: String, environment: [String: String], console: Console) throws -> EditSettings {
-        var flags = EditSettings()
+    private func resolvedSettings(root: String, environment: [String: String], console: Console) throws -> Settings {
+        var flags = Settings()
         flags.model = modelOptions.model
         flags.prompts = prompts
-        flags.format = format.flatMap(EditSettings.FormatChoice.init(rawValue:))
+        flags.format = format.flatMap(Settings.FormatChoice.init(rawValue:))
         flags.attempts = attempts
         flags.maxTokens = maxTokens
         flags.testCommand = testCommand
         flags.testTimeout = timeout
-        let (settings, warnings) = try EditSettings.load(repositoryRoot: String(root.dropLast(root.hasSuffix("/") ? 1 : 0)),
-                                                         environment: environment, flags: flags)
+        let (settings, warnings) = try Settings.load(repositoryRoot: root, environment: environment, flags: flags)
         for warning in warnings { console.diagnostic("takumi: warning: \(warning)") }
         return settings
     }

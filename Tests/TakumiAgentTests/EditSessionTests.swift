@@ -29,7 +29,7 @@ import TakumiAgent
     static let prompts = EditPromptBuilder(library: PromptLibrary(directories: [TestPaths.prompts]))
 
     /// A plan as `takumi edit` makes it (without the locating test run unless `locate`).
-    static func plan(_ repo: GitRepoFixture, instruction: String, paths: [String], format: EditSettings.FormatChoice,
+    static func plan(_ repo: GitRepoFixture, instruction: String, paths: [String], format: Settings.FormatChoice,
                      test: String?, locate: Bool = false, contextTokens: Int = 8192) throws -> EditPlan {
         let request = EditRequest(instruction: instruction, paths: paths, test: test.map { .command($0) } ?? EditRequest.TestChoice.none,
                                   format: format, contextTokens: contextTokens, locateWithTests: locate)

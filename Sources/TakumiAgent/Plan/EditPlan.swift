@@ -16,7 +16,7 @@ public struct EditRequest: Sendable {
     /// Repository-relative files the user named (validated by the caller); empty: guess.
     public var paths: [String]
     public var test: TestChoice
-    public var format: EditSettings.FormatChoice
+    public var format: Settings.FormatChoice
     /// Auto format: files up to this many lines in total are shown and answered whole.
     public var wholeFileMaxLines: Int
     /// The model's context window in tokens; the prompt plus the answer's room must fit it.
@@ -27,7 +27,7 @@ public struct EditRequest: Sendable {
     public var locateWithTests: Bool
 
     public init(instruction: String, paths: [String] = [], test: TestChoice = .detect,
-                format: EditSettings.FormatChoice = .auto, wholeFileMaxLines: Int = 150,
+                format: Settings.FormatChoice = .auto, wholeFileMaxLines: Int = 150,
                 contextTokens: Int = 8192, maxAnswerTokens: Int = 1536, locateWithTests: Bool = true) {
         self.instruction = instruction
         self.paths = paths
