@@ -78,7 +78,9 @@ public final class EngineTextGenerator: TextGenerator {
         let out = try generator.generate(
             promptTokens: tokens, options: options, sampler: &sampler,
             onPrefill: { done, total in
+                // Called after every layer, so a `.stop` (Ctrl-C) ends even a long prefill at once.
                 if !cancelled, onEvent(.prefill(done: done, total: total)) == .stop { cancelled = true }
+                return !cancelled
             },
             onText: { piece in !cancelled && onEvent(.text(piece)) == .continue })
         let finish: GenerationResult.FinishReason
