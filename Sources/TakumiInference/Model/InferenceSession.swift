@@ -309,6 +309,6 @@ public final class InferenceSession {
     /// y (n, W.rows) = x (n, W.columns) · W^T
     @inline(__always)
     private func matmul(_ m: WeightMatrix, _ x: UnsafePointer<Float>, _ n: Int, _ y: UnsafeMutablePointer<Float>) {
-        tk_matmul(pool, Int32(m.type.rawValue), m.data, Int64(m.rows), Int64(m.columns), x, Int64(n), y, buffers.matmulScratch)
+        tk_matmul(pool, m.kernelType, m.data, Int64(m.rows), Int64(m.columns), x, Int64(n), y, buffers.matmulScratch)
     }
 }
