@@ -340,6 +340,60 @@ INLINE TGT512 void rows_q6_K_x16_512_nx(int64_t n, const blk_q6_K_x16 *w, const 
     for (int t = 0; t < NX; t++) out[t] = _mm512_reduce_add_ps(acc[t]);
 }
 
+/* Repacked *_0 types (quant_blocks.h): per set of r <= 16 blocks, 8 vpdpbusd from the
+ * activations' init leave block j's integer dot product in lane j; then one convert, one
+ * multiply (dw * dx) and one FMA per token. Chunks of a short set are 4r bytes: masked loads. */
+#define X16_BLOCKS_KERNEL(name, BLOCK_BYTES, DECODE)                                            \
+    INLINE TGT512 void name##_nx(int64_t n, const uint8_t *w, const blk_x8_x16 *x0, size_t stride,  \
+                                 const int NX, float *out) {                                   \
+        const int64_t nb = n / QK;                                                             \
+        __m512 acc[8];                                                                         \
+        for (int t = 0; t < NX; t++) acc[t] = _mm512_setzero_ps();                             \
+        for (int64_t s = 0; s < tk_x16_sets(nb); s++) {                                        \
+            const int r = (int)(nb - 16 * s < 16 ? nb - 16 * s : 16);                          \
+            const __mmask64 bytes = r == 16 ? ~(__mmask64)0 : (((__mmask64)1 << (4 * r)) - 1);   \
+            __m512 dw = _mm512_cvtph_ps(_mm256_maskz_loadu_epi16((__mmask16)((1u << r) - 1), w)); \
+            __m512i q[8];                                                                      \
+            DECODE(w + 2 * r, r, bytes, q);                                                    \
+            for (int t = 0; t < NX; t++) {                                                     \
+                const blk_x8_x16 *xb = (const blk_x8_x16 *)((const char *)x0 + t * stride) + s; \
+                __m512i acc_i = _mm512_loadu_si512((const void *)xb->init);                    \
+                for (int k = 0; k < 8; k++)                                                    \
+                    acc_i = _mm512_dpbusd_epi32(acc_i, q[k], _mm512_loadu_si512((const void *)xb->qs[k])); \
+                acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc_i), _mm512_mul_ps(dw, _mm512_loadu_ps(xb->d)), acc[t]); \
+            }                                                                                  \
+            w += BLOCK_BYTES * r;                                                              \
+        }                                                                                      \
+        for (int t = 0; t < NX; t++) out[t] = _mm512_reduce_add_ps(acc[t]);                    \
+    }                                                                                          \
+    NX_DISPATCH(name, 8)
+
+/* Q8_0_X16: 8 chunks of 4r unsigned bytes. */
+INLINE TGT512 void decode_q8_0_x16(const uint8_t *qs, int r, __mmask64 bytes, __m512i q[8]) {
+    for (int k = 0; k < 8; k++) q[k] = _mm512_maskz_loadu_epi8(bytes, qs + 4 * r * k);
+}
+
+/* Q5_0_X16: 4r bytes of fifth bits per chunk (bit offset 4r*k), then 4 nibble-pair chunks. */
+INLINE TGT512 void decode_q5_0_x16(const uint8_t *qh, int r, __mmask64 bytes, __m512i q[8]) {
+    const __m512i low4 = _mm512_set1_epi8(15), sixteen = _mm512_set1_epi8(16);
+    const uint8_t *qs = qh + 4 * r;
+    for (int m = 0; m < 4; m++) {
+        __m512i pair = _mm512_maskz_loadu_epi8(bytes, qs + 4 * r * m);
+        q[2 * m] = _mm512_and_si512(pair, low4);
+        q[2 * m + 1] = _mm512_and_si512(_mm512_srli_epi16(pair, 4), low4);
+    }
+    for (int k = 0; k < 8; k++) {
+        int bit = 4 * r * k;
+        uint64_t high;
+        memcpy(&high, qh + bit / 8, 8); /* may read past the row: see TK_REPACK_PADDING */
+        high = (high >> (bit % 8)) & (uint64_t)bytes;
+        q[k] = _mm512_mask_add_epi8(q[k], (__mmask64)high, q[k], sixteen);
+    }
+}
+
+X16_BLOCKS_KERNEL(rows_q8_0_x16_512, 34, decode_q8_0_x16)
+X16_BLOCKS_KERNEL(rows_q5_0_x16_512, 22, decode_q5_0_x16)
+
 NX_DISPATCH(rows_q4_K_x16_512, 8)
 NX_DISPATCH(rows_q6_K_x16_512, 8)
 
@@ -351,6 +405,8 @@ tk_rows_kernel tk_rows_kernel_avx512(int type, bool vnni) {
     case TK_TYPE_Q8_0: return rows_q8_0_512;
     case TK_TYPE_Q4_K: return rows_q4_K_512;
     case TK_TYPE_Q6_K: return rows_q6_K_512;
+    case TK_TYPE_Q5_0_X16: return rows_q5_0_x16_512;
+    case TK_TYPE_Q8_0_X16: return rows_q8_0_x16_512;
     case TK_TYPE_Q4_K_X16: return rows_q4_K_x16_512;
     case TK_TYPE_Q6_K_X16: return rows_q6_K_x16_512;
     default: return NULL; /* Q5_K and float weights: the AVX2 kernels */

@@ -22,6 +22,7 @@ static int64_t x_row_bytes(int type, int64_t n_in) {
     if (uses_x8(type)) return tk_x8_row_bytes(n_in);
     int xt = tk_vec_dot_type(type);
     if (xt == TK_TYPE_Q8_K || xt == TK_TYPE_Q8_K_X16) return tk_row_bytes(xt, n_in);
+    if (xt == TK_TYPE_X8_X16) return tk_x16_sets(n_in / QK) * (int64_t)sizeof(blk_x8_x16);
     return n_in * 4; /* float weights read x directly */
 }
 
@@ -29,6 +30,8 @@ static int64_t x_row_bytes(int type, int64_t n_in) {
 static void quantize_input(int type, const float *x, int64_t n_in, void *dst) {
     if (uses_x8(type)) tk_quantize_activations(TK_TYPE_Q8_0, x, n_in, dst);
     else if (tk_vec_dot_type(type) == TK_TYPE_Q8_K_X16) tk_quantize_q8_K_x16(x, n_in, dst);
+    else if (type == TK_TYPE_Q5_0_X16) tk_quantize_x8_x16(x, n_in, 16, dst);
+    else if (type == TK_TYPE_Q8_0_X16) tk_quantize_x8_x16(x, n_in, 128, dst);
     else tk_quantize_activations(TK_TYPE_Q8_K, x, n_in, dst);
 }
 

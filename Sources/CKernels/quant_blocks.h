@@ -46,6 +46,25 @@ _Static_assert(sizeof(blk_q4_K_x16) == 148, "Q4_K_X16 block is 148 bytes");
 _Static_assert(sizeof(blk_q6_K_x16) == 210, "Q6_K_X16 block is 210 bytes");
 _Static_assert(sizeof(blk_q8_K_x16) == 384, "Q8_K_X16 block is 384 bytes");
 
+/* Repacked *_0 types ("x16" too): a row's blocks go in sets of 16 (the last set holds the
+ * r = nb % 16 left over, if any); in a set of r blocks, byte b of chunk k (k = 0..7, 4r bytes
+ * each) holds value 4k + b%4 of block b/4, so 8 vpdpbusd leave block j's dot product in lane j.
+ * A set of r blocks is stored as (same bytes per block as the file):
+ *   Q8_0_X16: d[r] (fp16), then chunks 0..7 of quant + 128 (unsigned)       34r bytes
+ *   Q5_0_X16: d[r], then qh: chunk k's 4r fifth bits at bit offset 4r*k (LSB first), then
+ *             4 nibble chunks: byte b of pair m = chunk 2m (low) | chunk 2m+1 (high) 22r bytes
+ * Quants are unsigned (Q5_0: 0..31, true value q - 16; Q8_0: q + 128): the activations
+ * ("X8_X16", per set of 16 blocks, zero-padded) carry init[j] = -offset * sum(block j's x)
+ * as the accumulator's start, with the offset of the weight type (16 or 128). */
+typedef struct { int8_t qs[8][64]; float d[16]; int32_t init[16]; } blk_x8_x16;
+_Static_assert(sizeof(blk_x8_x16) == 640, "X8_X16 set is 640 bytes");
+static inline int64_t tk_x16_sets(int64_t nb) { return (nb + 15) / 16; }
+void tk_quantize_x8_x16(const float *x, int64_t n, int offset, void *dst);
+void tk_repack_q8_0_x16(const blk_q8_0 *src, uint8_t *dst, int64_t nb);
+void tk_repack_q5_0_x16(const blk_q5_0 *src, uint8_t *dst, int64_t nb);
+void tk_rows_q5_0_x16_scalar(int64_t n, const void *w, const void *x, size_t stride, int nx, float *out);
+void tk_rows_q8_0_x16_scalar(int64_t n, const void *w, const void *x, size_t stride, int nx, float *out);
+
 /* Position (chunk k, byte b) -> value index v within the super-block, and back. */
 static inline int tk_x16_value(int k, int b) { return 16 * (b / 4) + 4 * k + (b % 4); }
 static inline int tk_x16_chunk(int v) { return (v % 16) / 4; }

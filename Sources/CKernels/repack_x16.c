@@ -3,10 +3,13 @@
 #include "quant_blocks.h"
 
 int tk_repacked_type(int type, int64_t n_in) {
-    if (n_in <= 0 || n_in % QK_K != 0 || !tk_cpu_has_avx512_vnni()) return type;
+    int64_t block = type == TK_TYPE_Q5_0 || type == TK_TYPE_Q8_0 ? QK : QK_K;
+    if (n_in <= 0 || n_in % block != 0 || !tk_cpu_has_avx512_vnni()) return type;
     switch (type) {
     case TK_TYPE_Q4_K: return TK_TYPE_Q4_K_X16;
     case TK_TYPE_Q6_K: return TK_TYPE_Q6_K_X16;
+    case TK_TYPE_Q5_0: return TK_TYPE_Q5_0_X16;
+    case TK_TYPE_Q8_0: return TK_TYPE_Q8_0_X16;
     default: return type;
     }
 }
@@ -73,7 +76,19 @@ static void repack_q6_K(const blk_q6_K *src, blk_q6_K_x16 *dst, int64_t nb) {
 }
 
 bool tk_repack(int type, const void *src, void *dst, int64_t rows, int64_t n_in) {
-    if (rows < 0 || n_in <= 0 || n_in % QK_K != 0) return false;
+    if (rows < 0 || n_in <= 0) return false;
+    if (type == TK_TYPE_Q5_0 || type == TK_TYPE_Q8_0) {
+        if (n_in % QK != 0) return false;
+        int64_t row_bytes = tk_row_bytes(type, n_in);
+        for (int64_t r = 0; r < rows; r++) {
+            const char *s = (const char *)src + r * row_bytes;
+            uint8_t *d = (uint8_t *)dst + r * row_bytes;
+            if (type == TK_TYPE_Q5_0) tk_repack_q5_0_x16((const blk_q5_0 *)s, d, n_in / QK);
+            else tk_repack_q8_0_x16((const blk_q8_0 *)s, d, n_in / QK);
+        }
+        return true;
+    }
+    if (n_in % QK_K != 0) return false;
     int64_t nb = n_in / QK_K;
     for (int64_t r = 0; r < rows; r++) {
         switch (type) {

@@ -1,7 +1,7 @@
 import CKernels
 import Testing
 
-/// The repacked ("x16") K-quant layouts: made at load for the AVX-512 VNNI kernels, they must
+/// The repacked ("x16") layouts of Q4_K, Q6_K, Q5_0 and Q8_0: made at load for the AVX-512 VNNI kernels, they must
 /// give the same products as the file's layout at every kernel level (the scalar twin reads
 /// the repacked layout too).
 extension KernelLevelTests {
@@ -12,6 +12,10 @@ extension KernelLevelTests {
     static let repackCases: [MatmulCase] = [QuantType.q4_K, .q6_K].flatMap { type in
         // 768: an odd number of super-blocks; 1536 the 1.5B model's width.
         [MatmulCase(type: type, rows: 37, nIn: 768), MatmulCase(type: type, rows: 19, nIn: 1536)]
+    } + [QuantType.q5_0, .q8_0].flatMap { type in
+        // Sets of 16 blocks: 3 blocks (one short set), 896 = 16 + 12 (the 0.5B width), 32 full.
+        [MatmulCase(type: type, rows: 37, nIn: 96), MatmulCase(type: type, rows: 19, nIn: 896),
+         MatmulCase(type: type, rows: 5, nIn: 1024)]
     }
 
     @Test(arguments: repackCases)
@@ -27,7 +31,7 @@ extension KernelLevelTests {
         for _ in 0..<c.rows { wq += try #require(quantize(randomFloats(c.nIn, using: &rng), to: c.type)) }
         let repackedRowBytes = Int(tk_row_bytes(repackedType, Int64(c.nIn)))
         #expect(repackedRowBytes > 0)
-        var repacked = [UInt8](repeating: 0, count: repackedRowBytes * c.rows)
+        var repacked = [UInt8](repeating: 0, count: repackedRowBytes * c.rows + Int(TK_REPACK_PADDING))
         let ok = wq.withUnsafeBytes { src in
             repacked.withUnsafeMutableBytes { dst in
                 tk_repack(c.type.id, src.baseAddress, dst.baseAddress, Int64(c.rows), Int64(c.nIn))
@@ -51,8 +55,7 @@ extension KernelLevelTests {
                     bound[t * c.rows + r] = Self.repackedVsOriginalLimit * w[r * c.nIn..<(r + 1) * c.nIn].reduce(0) { $0 + abs($1) } * xmax
                 }
             }
-            let repackedKind = c.type.id == QuantType.q4_K.id ? QuantType.q4_K_x16 : QuantType.q6_K_x16
-            #expect(repackedKind.id == repackedType)
+            let repackedKind = try #require(QuantType.repackedTypes.first { $0.id == repackedType })
             for level in KernelLevel.available {
                 for threadPool in [nil, pool] as [OpaquePointer?] {
                     let y = KernelLevel.with(level) {
@@ -69,9 +72,11 @@ extension KernelLevelTests {
     @Test func repackRefusesWhatItCannotRepack() {
         var out = [UInt8](repeating: 0, count: 4096)
         let w = [UInt8](repeating: 0, count: 4096)
-        #expect(!tk_repack(QuantType.q5_0.id, w, &out, 1, 256), "Q5_0 has no repacked layout")
+        #expect(!tk_repack(QuantType.q4_0.id, w, &out, 1, 256), "Q4_0 has no repacked layout")
+        #expect(!tk_repack(QuantType.q5_0.id, w, &out, 1, 100), "100 is not whole blocks")
         #expect(!tk_repack(QuantType.q4_K.id, w, &out, 1, 200), "200 is not whole super-blocks")
         #expect(tk_repacked_type(QuantType.q4_K.id, 200) == QuantType.q4_K.id)
-        #expect(tk_repacked_type(QuantType.q8_0.id, 512) == QuantType.q8_0.id)
+        #expect(tk_repacked_type(QuantType.q4_0.id, 512) == QuantType.q4_0.id)
+        #expect(tk_repacked_type(QuantType.f16.id, 512) == QuantType.f16.id)
     }
 }

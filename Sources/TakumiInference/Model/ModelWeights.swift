@@ -82,7 +82,10 @@ final class VectorArena {
         let sourceRowBytes = Int(tk_row_bytes(Int32(m.type.rawValue), Int64(m.columns)))
         let targetRowBytes = Int(tk_row_bytes(target, Int64(m.columns)))
         guard sourceRowBytes > 0, targetRowBytes > 0 else { return m }
-        let data = UnsafeMutableRawPointer.allocate(byteCount: m.rows * targetRowBytes, alignment: 64)
+        // The *_0 kernels may read a few bytes past the last row (TK_REPACK_PADDING).
+        let byteCount = m.rows * targetRowBytes + Int(TK_REPACK_PADDING)
+        let data = UnsafeMutableRawPointer.allocate(byteCount: byteCount, alignment: 64)
+        data.initializeMemory(as: UInt8.self, repeating: 0, count: byteCount)
         // About a gigabyte for the 1.5B model: split the rows over the cores.
         let parts = max(1, min(ProcessInfo.processInfo.activeProcessorCount, m.rows / 64))
         let source = m.data, rows = m.rows, columns = m.columns, type = Int32(m.type.rawValue)
