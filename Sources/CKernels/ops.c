@@ -130,3 +130,23 @@ void tk_rope_norm(float *x, int64_t n_tokens, int64_t row_stride, int64_t n_head
     }
 }
 
+
+uint64_t tk_checksum64(const void *data, size_t n, uint64_t seed) {
+    /* Four independent multiply-xorshift lanes over 8-byte words (several GB/s), folded
+     * together with the tail and the length. Detects corruption; not a cryptographic hash. */
+    const uint64_t k = 0x9E3779B97F4A7C15ull, m = 0xff51afd7ed558ccdull;
+    uint64_t h[4] = {seed ^ k, seed + m, ~seed, seed * k + 1};
+    const unsigned char *p = data;
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32)
+        for (int l = 0; l < 4; l++) {
+            uint64_t w;
+            memcpy(&w, p + i + 8 * l, 8);
+            h[l] = (h[l] ^ w) * m;
+            h[l] ^= h[l] >> 29;
+        }
+    uint64_t r = (uint64_t)n * k;
+    for (int l = 0; l < 4; l++) r = (r ^ h[l]) * m, r ^= r >> 32;
+    for (; i < n; i++) r = (r ^ p[i]) * m, r ^= r >> 31;
+    return r ^ (r >> 33);
+}

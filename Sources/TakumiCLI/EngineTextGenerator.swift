@@ -26,6 +26,8 @@ public final class EngineTextGenerator: TextGenerator {
         let model = try Model(file: file)
         let generator = try Generator(model: model, tokenizer: Tokenizer(gguf: file),
                                       contextLength: contextLength, threads: threads)
+        // Prompt prefixes computed by earlier runs ($TAKUMI_HOME/kv, TAKUMI_KV_CACHE_MB=0: off).
+        generator.snapshots = KVSnapshotStore.standard()
         let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         // A model whose template is not ChatML still serves raw and FIM prompts.
         let template = (try? ChatTemplate(gguf: file)) ?? ChatTemplate(family: .chatML, defaultSystemPrompt: nil)

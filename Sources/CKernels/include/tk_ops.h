@@ -33,6 +33,10 @@ float tk_softmax(float *x, int64_t n);
  * itself when it is not finite). For log-probabilities of generated tokens. */
 double tk_log_sum_exp(const float *x, int64_t n);
 
+/* A 64-bit checksum of n bytes (fast, not cryptographic): KV snapshots are checked with it
+ * before they are trusted. */
+uint64_t tk_checksum64(const void *data, size_t n, uint64_t seed);
+
 /* Rotary tables for NEOX-style rotary embedding: for each of n_tokens positions
  * (positions[t]) and each i < head_dim/2, angle = pos * base^(-2i/head_dim);
  * cos_out/sin_out are (n_tokens, head_dim/2). */

@@ -9,6 +9,10 @@ public final class Generator {
     public let model: Model
     public let tokenizer: Tokenizer
     public let session: InferenceSession
+    /// Persistent KV snapshots (nil: off). When set, a prompt whose prefix another process
+    /// saved restores it instead of recomputing it, and every prompt that needed at least
+    /// `store.minimumTokens` of new computation is saved after generation.
+    public var snapshots: KVSnapshotStore?
 
     public struct Options {
         public var maxTokens: Int
@@ -55,7 +59,8 @@ public final class Generator {
         /// Generated ids (including a final end-of-turn token, if one ended generation).
         public var tokens: [Int32]
         public var promptTokens: Int
-        /// Prompt tokens whose KV entries were reused from the previous request.
+        /// Prompt tokens whose KV entries were reused (from the previous request in this
+        /// process, or from a snapshot), so not computed.
         public var reusedPromptTokens: Int
         public var finishReason: FinishReason
         public var prefillSeconds: Double
@@ -73,6 +78,8 @@ public final class Generator {
         public var meanLogProbability: Double? {
             tokenLogProbabilities.isEmpty ? nil : tokenLogProbabilities.reduce(0, +) / Double(tokenLogProbabilities.count)
         }
+        /// Of `reusedPromptTokens`, those restored from a persistent snapshot.
+        public var snapshotPromptTokens: Int = 0
         /// Share of verified drafts that were accepted (nil when nothing was drafted).
         public var draftAcceptanceRate: Double? {
             draftedTokens > 0 ? Double(acceptedDraftTokens) / Double(draftedTokens) : nil
@@ -123,7 +130,12 @@ public final class Generator {
 
         // Reuse the longest common prefix, but always compute at least the last prompt token
         // (its logits pick the first generated token).
-        let common = zip(session.tokens, promptTokens).prefix { $0 == $1 }.count
+        var common = zip(session.tokens, promptTokens).prefix { $0 == $1 }.count
+        var restored = 0
+        if let store = snapshots, promptTokens.count - 1 - common >= store.minimumTokens {
+            restored = session.restoreSnapshotPrefix(of: promptTokens, limit: promptTokens.count - 1, from: store)
+            common = max(common, restored)
+        }
         let reused = min(common, promptTokens.count - 1)
         session.truncate(to: reused)
 
@@ -132,7 +144,8 @@ public final class Generator {
         let prefillSeconds = monotonicSeconds() - prefillStart
         guard prefilled else {
             return Output(text: "", tokens: [], promptTokens: promptTokens.count, reusedPromptTokens: reused,
-                          finishReason: .cancelled, prefillSeconds: prefillSeconds, decodeSeconds: 0)
+                          finishReason: .cancelled, prefillSeconds: prefillSeconds, decodeSeconds: 0,
+                          snapshotPromptTokens: restored)
         }
 
         var generated: [Int32] = []
@@ -239,6 +252,10 @@ public final class Generator {
             next = chosen
         }
         let decodeSeconds = monotonicSeconds() - decodeStart
+        // After the answer (it is already streamed): keep this prompt for the next process.
+        if let store = snapshots, promptTokens.count - reused >= store.minimumTokens {
+            session.saveSnapshot(of: promptTokens, to: store)
+        }
 
         if finish == .endOfTurn || finish == .maxTokens {
             // Release what was held back: an unfinished character, a partial stop string.
@@ -252,6 +269,7 @@ public final class Generator {
                       promptTokens: promptTokens.count, reusedPromptTokens: reused, finishReason: finish,
                       prefillSeconds: prefillSeconds, decodeSeconds: decodeSeconds,
                       draftedTokens: drafted, acceptedDraftTokens: accepted,
-                      tokenLogProbabilities: logProbabilities, unconstrainedTokens: unconstrained)
+                      tokenLogProbabilities: logProbabilities, unconstrainedTokens: unconstrained,
+                      snapshotPromptTokens: restored)
     }
 }

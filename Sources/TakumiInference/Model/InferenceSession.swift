@@ -51,6 +51,29 @@ public final class InferenceSession {
     /// Bytes held by the KV cache (allocated; pages are touched only as positions fill).
     public var cacheBytes: Int { cache.byteCount }
 
+    /// Restores from `store` the longest cached prefix of `prompt` (at most `limit` tokens)
+    /// when a snapshot shares more of it than the in-memory cache does; returns how many
+    /// positions of `prompt` the cache now holds (0 when nothing matched).
+    func restoreSnapshotPrefix(of prompt: [Int32], limit: Int, from store: KVSnapshotStore) -> Int {
+        let inMemory = zip(tokens, prompt).prefix { $0 == $1 }.count
+        let key = model.file.contentFingerprint
+        guard let match = store.bestMatch(model: key, layers: cache.keys.count, rowWidth: cache.rowWidth, tokens: prompt) else {
+            return 0
+        }
+        let count = min(match.shared, limit, contextLength)
+        guard count > inMemory else { return 0 }
+        truncate(to: 0)
+        guard store.restore(path: match.path, model: key, count: count, into: cache) else { return 0 }
+        tokens = Array(prompt.prefix(count))
+        return count
+    }
+
+    /// Saves the cached positions of `prompt` (which must be what the cache starts with) to `store`.
+    func saveSnapshot(of prompt: [Int32], to store: KVSnapshotStore) {
+        guard prompt.count <= tokens.count, Array(tokens.prefix(prompt.count)) == prompt else { return }
+        store.save(model: model.file.contentFingerprint, tokens: prompt, cache: cache)
+    }
+
     /// Forgets cached positions from `count` on (keeps the first `count` tokens).
     public func truncate(to count: Int) {
         if count < tokens.count { tokens.removeSubrange(max(0, count)...) }
