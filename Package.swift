@@ -2,9 +2,11 @@
 import PackageDescription
 
 // Layout (dependencies point down):
-//   takumi (executable) → TakumiCLI → TakumiAgent → TakumiGit → CLibGit2 (libgit2)
-//                                  └→ TakumiInference → CKernels (C, SIMD)
+//   takumi (executable) → TakumiCLI → TakumiBackends → TakumiAgent → TakumiGit → CLibGit2 (libgit2)
+//                                                   └→ TakumiInference → CKernels (C, SIMD)
 // TakumiAgent never imports TakumiInference: it talks to models through `TextGenerator`.
+// TakumiBackends is the one place a model spec becomes a `TextGenerator` (the in-process
+// engine, an OpenAI-compatible server over HTTP, the scripted test model).
 
 // The kernels are hot loops; they are always compiled optimized, even in debug builds, so
 // debug test runs of the engine are not 50x slower than release. SIMD variants are chosen at
@@ -30,8 +32,9 @@ let package = Package(
             "TakumiGit",
             .product(name: "Mustache", package: "swift-mustache"),
         ]),
+        .target(name: "TakumiBackends", dependencies: ["TakumiAgent", "TakumiInference"]),
         .target(name: "TakumiCLI", dependencies: [
-            "TakumiAgent", "TakumiInference", "TakumiGit",
+            "TakumiBackends", "TakumiAgent", "TakumiInference", "TakumiGit",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "takumi", dependencies: ["TakumiCLI"]),
@@ -40,7 +43,8 @@ let package = Package(
         .testTarget(name: "TakumiInferenceTests", dependencies: ["TakumiInference", "CKernels"]),
         .testTarget(name: "TakumiGitTests", dependencies: ["TakumiGit"]),
         .testTarget(name: "TakumiAgentTests", dependencies: ["TakumiAgent", "TakumiGit"]),
-        .testTarget(name: "TakumiCLITests", dependencies: ["TakumiCLI"]),
+        .testTarget(name: "TakumiBackendsTests", dependencies: ["TakumiBackends", "TakumiAgent"]),
+        .testTarget(name: "TakumiCLITests", dependencies: ["TakumiCLI", "TakumiBackends", "TakumiAgent"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -27,7 +27,7 @@ public struct EditCommand: ParsableCommand {
     @Argument(help: "Files the model may change (relative to the current directory).")
     public var paths: [String] = []
 
-    @OptionGroup public var modelOptions: ModelOptions
+    @OptionGroup public var modelOptions: BackendOptions
 
     @Option(name: .customLong("test"), help: ArgumentHelp("Test command (run with /bin/sh in the isolated copy).", valueName: "CMD"))
     public var testCommand: String?
@@ -150,10 +150,8 @@ public struct EditCommand: ParsableCommand {
         }
 
         let library = PromptLibrary(explicitDirectory: prompts ?? settings.prompts, environment: environment, repositoryRoot: root)
-        var modelOptions = self.modelOptions
-        if modelOptions.model == nil { modelOptions.model = settings.model }
         console.progress("loading model…")
-        let generator = try makeTextGenerator(modelOptions)
+        let generator = try modelOptions.makeGenerator(settings, environment: environment)
         let session = EditSession(repository: repository, generator: generator, prompts: EditPromptBuilder(library: library),
                                   options: options, cancellation: cancellation)
         session.onProgress = { console.progress($0) }
@@ -161,8 +159,7 @@ public struct EditCommand: ParsableCommand {
     }
 
     private func resolvedSettings(root: String, environment: [String: String], console: Console) throws -> Settings {
-        var flags = Settings()
-        flags.model = modelOptions.model
+        var flags = modelOptions.flags
         flags.prompts = prompts
         flags.format = format.flatMap(Settings.FormatChoice.init(rawValue:))
         flags.attempts = attempts
