@@ -8,11 +8,11 @@ CONFIG ?= release
 BIN := .build/$(CONFIG)/takumi
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all setup deps model build test unit-test demo bench clean
+.PHONY: all setup deps model peers prompts build test unit-test demo bench clean
 
 all: build
 
-setup: deps model
+setup: deps model peers
 
 # Debian packages the build needs (libgit2 through pkg-config).
 deps:
@@ -30,6 +30,14 @@ deps:
 
 model:
 	scripts/fetch-model $(MODEL)
+
+# Test peers for the HTTP backend (llama.cpp's server from a pinned PyPI wheel), in a venv.
+peers:
+	scripts/setup-peers >/dev/null
+
+# The built-in copies of Prompts/*.md (a test fails while they differ): run after editing a template.
+prompts:
+	scripts/generate-builtin-prompts
 
 build: deps
 	$(SWIFT) build -c $(CONFIG) --build-tests
