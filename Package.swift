@@ -33,17 +33,18 @@ let package = Package(
             .product(name: "Mustache", package: "swift-mustache"),
         ]),
         .target(name: "TakumiBackends", dependencies: ["TakumiAgent", "TakumiInference"]),
+        .plugin(name: "BuildInfoPlugin", capability: .buildTool()),
         .target(name: "TakumiCLI", dependencies: [
             "TakumiBackends", "TakumiAgent", "TakumiInference", "TakumiGit",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        ], plugins: ["BuildInfoPlugin"]),
         .executableTarget(name: "takumi", dependencies: ["TakumiCLI"]),
 
         .testTarget(name: "CKernelsTests", dependencies: ["CKernels"]),
         .testTarget(name: "TakumiInferenceTests", dependencies: ["TakumiInference", "CKernels"]),
         .testTarget(name: "TakumiGitTests", dependencies: ["TakumiGit"]),
         .testTarget(name: "TakumiAgentTests", dependencies: ["TakumiAgent", "TakumiGit"]),
-        .testTarget(name: "TakumiBackendsTests", dependencies: ["TakumiBackends", "TakumiAgent"]),
+        .testTarget(name: "TakumiBackendsTests", dependencies: ["TakumiBackends", "TakumiAgent", "TakumiInference"]),
         .testTarget(name: "TakumiCLITests", dependencies: ["TakumiCLI", "TakumiBackends", "TakumiAgent"]),
     ],
     swiftLanguageModes: [.v5]

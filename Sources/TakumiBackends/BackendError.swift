@@ -20,6 +20,10 @@ public enum BackendError: Error, Equatable, CustomStringConvertible {
     case readTimedOut(url: String, seconds: Double)
     case malformedResponse(url: String, reason: String)
     case noModels(url: String)
+    // takumi models pull
+    case unknownModel(name: String, known: [String])
+    case downloadFailed(name: String, detail: String)
+    case downloadCorrupt(name: String, detail: String)
 
     public var description: String {
         switch self {
@@ -51,6 +55,12 @@ public enum BackendError: Error, Equatable, CustomStringConvertible {
             return "the server at \(url) sent a response that is not OpenAI-compatible: \(reason)"
         case let .noModels(url):
             return "the server at \(url) lists no models (/v1/models is empty); pass --model ID"
+        case let .unknownModel(name, known):
+            return "unknown model '\(name)' (known: \(known.joined(separator: ", ")))"
+        case let .downloadFailed(name, detail):
+            return "\(name) failed: \(detail)"
+        case let .downloadCorrupt(name, detail):
+            return "the download of \(name) is corrupt (\(detail)); nothing installed, run the pull again"
         }
     }
 }
