@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Layout (dependencies point down):
-//   takumi (executable) → TakumiCLI → TakumiBackends → TakumiAgent → TakumiGit → CLibGit2 (libgit2)
+//   takumi (executable) → TakumiCLI → TakumiServer (takumi serve, Hummingbird) → TakumiBackends → TakumiAgent → TakumiGit → CLibGit2 (libgit2)
 //                                                   └→ TakumiInference → CKernels (C, SIMD)
 // TakumiAgent never imports TakumiInference: it talks to models through `TextGenerator`.
 // TakumiBackends is the one place a model spec becomes a `TextGenerator` (the in-process
@@ -15,13 +15,14 @@ let kernelFlags: [CSetting] = [.unsafeFlags(["-O3", "-fno-math-errno", "-Wall", 
 
 let package = Package(
     name: "Takumi",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "takumi", targets: ["takumi"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         .target(name: "CKernels", cSettings: kernelFlags, linkerSettings: [.linkedLibrary("pthread"), .linkedLibrary("m")]),
@@ -33,9 +34,13 @@ let package = Package(
             .product(name: "Mustache", package: "swift-mustache"),
         ]),
         .target(name: "TakumiBackends", dependencies: ["TakumiAgent", "TakumiInference"]),
+        .target(name: "TakumiServer", dependencies: [
+            "TakumiBackends", "TakumiAgent",
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
         .plugin(name: "BuildInfoPlugin", capability: .buildTool()),
         .target(name: "TakumiCLI", dependencies: [
-            "TakumiBackends", "TakumiAgent", "TakumiInference", "TakumiGit",
+            "TakumiBackends", "TakumiServer", "TakumiAgent", "TakumiInference", "TakumiGit",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], plugins: ["BuildInfoPlugin"]),
         .executableTarget(name: "takumi", dependencies: ["TakumiCLI"]),

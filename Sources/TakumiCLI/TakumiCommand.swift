@@ -12,7 +12,7 @@ public struct TakumiCommand: ParsableCommand {
         """,
         version: TakumiVersion.description,
         subcommands: [
-            GenerateCommand.self, TokenizeCommand.self, BenchCommand.self, ModelsCommand.self,
+            GenerateCommand.self, TokenizeCommand.self, BenchCommand.self, ModelsCommand.self, ServeCommand.self,
             ContextCommand.self,
             EditCommand.self, UndoCommand.self,
             HooksCommand.self, CommitMessageCommand.self, ReviewCommand.self, FilterCommand.self, CompleteCommand.self,
