@@ -19,11 +19,11 @@ public struct ContextCommand: ParsableCommand {
     @Argument(help: "Files the model may change (relative to the current directory); guessed when none.")
     var paths: [String] = []
 
-    @OptionGroup var modelOptions: ModelOptions
+    @OptionGroup var modelOptions: BackendOptions
 
     @OptionGroup var planOptions: EditPlanOptions
 
-    @Flag(name: .long, help: "Print JSON: {files, references, format, test_command, prompt_tokens, answer_tokens, context_tokens, notes, messages}.")
+    @Flag(name: .long, help: "Print JSON: {repository, files, references, format, test_command, prompt_tokens, answer_tokens, context_tokens, notes, messages}.")
     var json = false
 
     @Flag(name: .long, help: "Also print the prompt itself, as it would be sent.")
@@ -46,19 +46,24 @@ public struct ContextCommand: ParsableCommand {
         let environment = ProcessInfo.processInfo.environment
         let plan: EditPlan
         let messages: [ChatMessage]
+        let repositoryPart: ContextReport.RepositoryPart
         do {
             let repository = try Repository.openFromEnvironment()
             let root = try repository.workingDirectory(for: "show the context")
-            let settings = try planOptions.settings(root: root, model: modelOptions.model, environment: environment, console: console)
+            // What edit works on besides the files: the user's uncommitted state (inside a hook,
+            // git's temporary index).
+            let status = try repository.status()
+            let head = try repository.head()
+            repositoryPart = ContextReport.RepositoryPart(root: repository.rootPath ?? root, head: head.commit, branch: head.branch,
+                                                          dirty_paths: status.dirtyPaths, staged_paths: status.stagedPaths)
+            let settings = try planOptions.settings(root: root, base: modelOptions.flags, environment: environment, console: console)
             let targetPaths = try paths.map { try EditCommand.repositoryRelative($0, root: root) }
-            var modelOptions = self.modelOptions
-            if modelOptions.model == nil { modelOptions.model = settings.model }
             let interrupt = InterruptHandler()
             defer { interrupt.restore() }
             let builder: EditPromptBuilder
             (plan, builder) = try planOptions.makePlan(
                 instruction: instruction, paths: targetPaths, repository: repository, root: root, settings: settings,
-                contextTokens: modelOptions.context, counter: try tokenCounter(modelOptions, console), console: console,
+                contextTokens: modelOptions.engine.context, counter: try tokenCounter(settings, environment, console), console: console,
                 cancellation: interrupt.flag, environment: environment)
             messages = try builder.initialMessages(plan: plan)
         } catch let error as AgentError {
@@ -69,7 +74,7 @@ public struct ContextCommand: ParsableCommand {
             throw ExitCode.failure
         }
         if json {
-            try console.json(ContextReport(plan, messages: messages))
+            try console.json(ContextReport(plan, messages: messages, repository: repositoryPart))
             return
         }
         console.resultLine(render(plan, console: console))
@@ -78,16 +83,17 @@ public struct ContextCommand: ParsableCommand {
         }
     }
 
-    /// What edit would count with: the scripted stand-in's own count, the model's tokenizer
-    /// (vocabulary only; the weights are not loaded), or the estimate when asked for or when
-    /// the model is not installed.
-    private func tokenCounter(_ options: ModelOptions, _ console: Console) throws -> TokenCounter {
+    /// What edit would count with: the server's or the scripted stand-in's own count, the
+    /// model's tokenizer (vocabulary only; the weights are not loaded), or the estimate when
+    /// asked for or when the model is not installed.
+    private func tokenCounter(_ settings: Settings, _ environment: [String: String], _ console: Console) throws -> TokenCounter {
         if estimate { return EstimatingTokenCounter() }
-        if let spec = options.model, spec.hasPrefix("scripted:") {
-            return GeneratorTokenCounter(generator: try EditCommand.makeTextGenerator(options))
+        if settings.server != nil || settings.model?.hasPrefix("scripted:") == true {
+            // A server counts with its own /tokenize (or its fallbacks), the scripted stand-in its own way.
+            return GeneratorTokenCounter(generator: try modelOptions.makeGenerator(settings, environment: environment))
         }
         do {
-            return TokenizerTokenCounter(tokenizer: try Tokenizer(ggufPath: try ModelLocator().resolve(options.model)))
+            return TokenizerTokenCounter(tokenizer: try Tokenizer(ggufPath: try ModelLocator(environment: environment).resolve(settings.model)))
         } catch {
             console.progress("takumi: counting tokens with an estimate (\(error))")
             return EstimatingTokenCounter()
@@ -125,6 +131,13 @@ public struct ContextCommand: ParsableCommand {
 
 /// The `--json` shape of `takumi context` (snake_case keys, stable for tools and hooks).
 struct ContextReport: Encodable {
+    struct RepositoryPart: Encodable {
+        var root: String
+        var head: String?
+        var branch: String?
+        var dirty_paths: [String]
+        var staged_paths: [String]
+    }
     struct RegionPart: Encodable {
         var start_line: Int
         var end_line: Int
@@ -158,8 +171,10 @@ struct ContextReport: Encodable {
     var context_tokens: Int
     var notes: [String]
     var messages: [MessagePart]
+    var repository: RepositoryPart
 
-    init(_ plan: EditPlan, messages: [ChatMessage]) {
+    init(_ plan: EditPlan, messages: [ChatMessage], repository: RepositoryPart) {
+        self.repository = repository
         files = plan.targets.map { target in
             FilePart(path: target.path, reason: target.reason, lines: target.lineCount, whole: target.isWhole,
                      regions: (target.regions ?? []).map {

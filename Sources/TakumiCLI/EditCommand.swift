@@ -27,7 +27,7 @@ public struct EditCommand: ParsableCommand {
     @Argument(help: "Files the model may change (relative to the current directory).")
     public var paths: [String] = []
 
-    @OptionGroup public var modelOptions: ModelOptions
+    @OptionGroup public var modelOptions: BackendOptions
 
     @OptionGroup var planOptions: EditPlanOptions
 
@@ -129,17 +129,15 @@ public struct EditCommand: ParsableCommand {
         let environment = ProcessInfo.processInfo.environment
         let repository = try Repository.open(path: FileManager.default.currentDirectoryPath)
         let root = try repository.workingDirectory(for: "edit")
-        let settings = try planOptions.settings(root: root, model: modelOptions.model, attempts: attempts,
+        let settings = try planOptions.settings(root: root, base: modelOptions.flags, attempts: attempts,
                                                 environment: environment, console: console)
         let targetPaths = try paths.map { try EditCommand.repositoryRelative($0, root: root) }
 
-        var modelOptions = self.modelOptions
-        if modelOptions.model == nil { modelOptions.model = settings.model }
         console.progress("loading model…")
-        let generator = try EditCommand.makeTextGenerator(modelOptions)
+        let generator = try modelOptions.makeGenerator(settings, environment: environment)
         let (plan, builder) = try planOptions.makePlan(
             instruction: instruction, paths: targetPaths, repository: repository, root: root, settings: settings,
-            contextTokens: modelOptions.context, counter: GeneratorTokenCounter(generator: generator), console: console,
+            contextTokens: modelOptions.engine.context, counter: GeneratorTokenCounter(generator: generator), console: console,
             cancellation: cancellation, environment: environment)
         for note in plan.notes { console.progress(note) }
         events?.emit("context", ["files": plan.targets.map(\.path), "model": generator.modelDescription,

@@ -35,11 +35,10 @@ struct EditPlanOptions: ParsableArguments {
         if let m = maxTokens, m < 16 { throw ValidationError("--max-tokens must be at least 16, got \(m)") }
     }
 
-    /// Settings with these flags (and the model's) laid over config files and environment.
-    func settings(root: String, model: String?, attempts: Int? = nil, environment: [String: String],
+    /// Settings with these flags (over `base`, the backend's flags) laid over config files and environment.
+    func settings(root: String, base: Settings, attempts: Int? = nil, environment: [String: String],
                   console: Console) throws -> Settings {
-        var flags = Settings()
-        flags.model = model
+        var flags = base
         flags.prompts = prompts
         flags.format = format.flatMap(Settings.FormatChoice.init(rawValue:))
         flags.attempts = attempts
