@@ -67,12 +67,26 @@ public struct SamplingOptions: Equatable, Sendable {
     public static let greedy = SamplingOptions()
 }
 
+/// A rule the next token must keep (asked before each token is emitted): given the bytes
+/// generated so far and a candidate token's bytes (empty for end-of-turn), may it come next?
+/// Backends that cannot constrain decoding (HTTP servers) ignore it; the answer is then checked
+/// as usual after generation. Compared by identity.
+public final class DecodingConstraint: Equatable, @unchecked Sendable {
+    public let accepts: ([UInt8], [UInt8]) -> Bool
+    public init(_ accepts: @escaping ([UInt8], [UInt8]) -> Bool) { self.accepts = accepts }
+    public static func == (a: DecodingConstraint, b: DecodingConstraint) -> Bool { a === b }
+}
+
 public struct GenerationRequest: Equatable, Sendable {
     public var prompt: PromptInput
     public var maxTokens: Int
     public var sampling: SamplingOptions
     /// Generation stops before any of these strings; the stop string is not part of the text.
     public var stopStrings: [String]
+    /// Optional: tokens that break the constraint are not generated (in-process engine only).
+    public var constraint: DecodingConstraint?
+    /// Ask for each generated token's log-probability (to rank candidates), where the backend can.
+    public var wantsLogProbabilities = false
     public init(prompt: PromptInput, maxTokens: Int = 512, sampling: SamplingOptions = .greedy,
                 stopStrings: [String] = []) {
         self.prompt = prompt
@@ -101,6 +115,13 @@ public struct GenerationResult: Equatable, Sendable {
     public var finishReason: FinishReason
     public var prefillSeconds: Double
     public var decodeSeconds: Double
+    /// Mean log-probability of the generated tokens (under the model at temperature 1), when
+    /// asked for and the backend provides it; ranks candidates from one prompt.
+    public var meanLogProbability: Double?
+    /// Prompt tokens whose computation was skipped (prefix reuse, snapshots), when known.
+    public var reusedPromptTokens: Int?
+    /// Share of speculative draft tokens accepted, when drafting ran.
+    public var draftAcceptance: Double?
     public init(text: String, promptTokens: Int, generatedTokens: Int, finishReason: FinishReason,
                 prefillSeconds: Double, decodeSeconds: Double) {
         self.text = text

@@ -75,7 +75,9 @@ public final class EngineTextGenerator: TextGenerator {
             repetitionPenalty: Float(s.repetitionPenalty), seed: s.seed))
         let options = Generator.Options(maxTokens: request.maxTokens, stopStrings: request.stopStrings,
                                         stopTokens: template.stopTokenIds(in: generator.tokenizer),
-                                        draftTokens: draftTokens)
+                                        draftTokens: draftTokens,
+                                        acceptCandidate: request.constraint.map { constraint in { constraint.accepts($0, $1) } },
+                                        logProbabilities: request.wantsLogProbabilities)
         var cancelled = false
         let out = try generator.generate(
             promptTokens: tokens, options: options, sampler: &sampler,
@@ -92,8 +94,12 @@ public final class EngineTextGenerator: TextGenerator {
         case .stopString: finish = .stopString
         case .cancelled: finish = .cancelled
         }
-        return GenerationResult(text: out.text, promptTokens: out.promptTokens, generatedTokens: out.tokens.count,
-                                finishReason: cancelled ? .cancelled : finish,
-                                prefillSeconds: out.prefillSeconds, decodeSeconds: out.decodeSeconds)
+        var result = GenerationResult(text: out.text, promptTokens: out.promptTokens, generatedTokens: out.tokens.count,
+                                      finishReason: cancelled ? .cancelled : finish,
+                                      prefillSeconds: out.prefillSeconds, decodeSeconds: out.decodeSeconds)
+        result.meanLogProbability = out.meanLogProbability
+        result.reusedPromptTokens = out.reusedPromptTokens
+        result.draftAcceptance = out.draftAcceptanceRate
+        return result
     }
 }

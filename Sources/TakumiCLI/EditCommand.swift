@@ -40,8 +40,11 @@ public struct EditCommand: ParsableCommand {
     @Flag(name: .long, help: "Stream JSON events, one per line: context, attempt, token, test, applied, error, result.")
     public var jsonl = false
 
-    @Option(name: .long, help: "Candidates to try, each with the previous failure fed back (default 3).")
+    @Option(name: .long, help: "Rounds of candidates, each with the previous failure fed back (default 3).")
     public var attempts: Int?
+
+    @Option(name: .long, help: "Candidates per round, sampled from the same prompt, tested best log-probability first (default 1).")
+    public var candidates: Int = 1
 
     public init() {}
 
@@ -60,6 +63,7 @@ public struct EditCommand: ParsableCommand {
         }
         if json && jsonl { throw ValidationError("--json and --jsonl cannot be used together") }
         if let a = attempts, !(1...20).contains(a) { throw ValidationError("--attempts must be 1...20, got \(a)") }
+        if !(1...16).contains(candidates) { throw ValidationError("--candidates must be 1...16, got \(candidates)") }
         try planOptions.check()
     }
 
@@ -147,6 +151,7 @@ public struct EditCommand: ParsableCommand {
 
         var options = EditOptions()
         options.attempts = settings.attempts ?? 3
+        options.candidates = candidates
         options.temperature = settings.temperature ?? 0
         options.testTimeout = settings.testTimeout ?? 300
         options.dryRun = dryRun

@@ -64,6 +64,28 @@ import TakumiAgent
         #expect(throws: AgentError.self) { try UndoStore(gitDirectory: try repo.open().gitDirectory, workingRoot: root).undo() }
     }
 
+    /// Best-of-N from one prompt: the candidates are tested in order of mean log-probability,
+    /// so the likeliest passing one is found with one test run.
+    @Test func candidatesAreTestedBestLogProbabilityFirst() throws {
+        let repo = try GitRepoFixture(files: ["calc.py": Self.buggy])
+        let generator = ScriptedGenerator([Self.wrongAnswer, Self.goodAnswer, Self.wrongAnswer.replacingOccurrences(of: "*", with: "/")],
+                                          logProbabilities: [-2.0, -0.3, -1.0])
+        let plan = try EditSessionTests.plan(repo, instruction: "Fix add so it adds.", paths: ["calc.py"],
+                                             format: .searchReplace, test: Self.testCommand)
+        var options = EditOptions()
+        options.candidates = 3
+        options.attempts = 1
+        let report = try EditSession(repository: try repo.open(), generator: generator, prompts: EditSessionTests.prompts,
+                                     plan: plan, options: options).run()
+        #expect(report.applied)
+        #expect(generator.requests.count == 3)
+        #expect(generator.requests.allSatisfy { $0.wantsLogProbabilities })
+        // The SEARCH constraint rides along on search-replace prompts.
+        #expect(generator.requests.allSatisfy { $0.constraint != nil })
+        #expect(report.attempts.count == 1 && report.attempts[0].meanLogProbability == -0.3)
+        #expect(repo.dir.read("calc.py") == Self.fixed)
+    }
+
     @Test func undoRefusesWhenFileChangedSince() throws {
         let repo = try GitRepoFixture(files: ["calc.py": Self.buggy])
         _ = try session(repo, ScriptedGenerator([Self.goodAnswer])).run()

@@ -170,3 +170,15 @@ struct MessagesCopiedSubjectTests {
         #expect(generator.requests.count == 1)
     }
 }
+
+@Suite struct SubjectCheckTests {
+    @Test func labelsSummariesAndNearCopiesAreCaught() {
+        let history = ["interpose が先頭にも区切りを入れる問題を修正", "Add strict mode to the parser"]
+        #expect(SubjectCheck.problem(subject: "Commit Message", history: history) == .label)
+        #expect(SubjectCheck.problem(subject: "toolz/itertoolz.py: 1 line changed, 1 line removed", history: history) == .diffSummary)
+        #expect(SubjectCheck.problem(subject: "Add strict mode to the parser.", history: history) == .repeatsHistory("Add strict mode to the parser"))
+        #expect(SubjectCheck.problem(subject: "interpose が先頭にも区切りを入れる問題を修正する", history: history) != nil)
+        #expect(SubjectCheck.problem(subject: "dissoc がキーを削除しない問題を修正", history: history) == nil)
+        #expect(SubjectCheck.problem(subject: "Fix take_nth skipping the first element", history: history) == nil)
+    }
+}

@@ -12,7 +12,8 @@ public struct CommitMessageSuggestion: Equatable, Sendable, Codable {
     public var decodeSeconds: Double
     /// The diff was cut to fit the prompt budget.
     public var diffTruncated: Bool
-    /// Generations it took (2 when the first answer repeated an old subject); the token
+    /// Generations it took (2 when the first answer repeated a recent subject or was a label);
+    /// the token
     /// counts and seconds above add up all of them.
     public var attempts: Int
 }
@@ -57,7 +58,8 @@ public struct CommitMessageWriter {
     /// Writes the message. `history` holds recent full commit messages, newest first.
     /// With a `deadline`, generation stops when it passes and `timedOut` is thrown: a
     /// half-written message is worse than none. Small models sometimes copy an example
-    /// subject; such an answer is asked for once more without examples.
+    /// subject or answer with a label; such an answer is asked for once more without examples
+    /// (`SubjectCheck`).
     public func write(diffText: String, history: [String], language explicit: MessageLanguage? = nil,
                       instruction: String? = nil, deadline: GenerationDeadline? = nil,
                       onText: (String) -> Void = { _ in }) throws -> CommitMessageSuggestion {
@@ -68,10 +70,12 @@ public struct CommitMessageWriter {
 
         let first = try generateOnce(diff: diff, style: style, language: language, instruction: instruction,
                                        deadline: deadline, onText: onText)
-        let oldSubjects = Set(history.compactMap { $0.split(separator: "\n").first.map(String.init) })
         var attempt = first
         var attempts = 1
-        if let subject = attempt.message.split(separator: "\n").first.map(String.init), oldSubjects.contains(subject) {
+        // A near-copy of a recent subject, a label or the diff's summary line: ask once more,
+        // without the examples (which are what gets copied).
+        if let subject = attempt.message.split(separator: "\n").first.map(String.init),
+           SubjectCheck.problem(subject: subject, history: history) != nil {
             var withoutExamples = style
             withoutExamples.exampleSubjects = []
             attempt = try generateOnce(diff: diff, style: withoutExamples, language: language, instruction: instruction,

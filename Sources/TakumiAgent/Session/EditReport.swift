@@ -12,10 +12,19 @@ public struct EditAttempt: Equatable, Sendable, Codable {
     public var promptTokens: Int
     public var generatedTokens: Int
     public var generationSeconds: Double
+    /// The round it belongs to (candidates of one round share the prompt).
+    public var round = 1
+    /// Mean token log-probability, when the backend gave it (candidates are tested best first).
+    public var meanLogProbability: Double?
+    /// Prompt tokens not computed again (KV prefix reuse, snapshots), when known.
+    public var reusedPromptTokens: Int?
+    /// Share of prompt-lookup draft tokens accepted, when drafting ran.
+    public var draftAcceptance: Double?
 
     enum CodingKeys: String, CodingKey {
-        case answer, diff, error, test, accepted
+        case answer, diff, error, test, accepted, round
         case promptTokens = "prompt_tokens", generatedTokens = "generated_tokens", generationSeconds = "generation_s"
+        case meanLogProbability = "mean_logprob", reusedPromptTokens = "reused_prompt_tokens", draftAcceptance = "draft_acceptance"
     }
 }
 

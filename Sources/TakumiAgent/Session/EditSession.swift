@@ -3,7 +3,10 @@ import TakumiGit
 
 /// How the edit session runs its attempts (what to edit and show is in the `EditPlan`).
 public struct EditOptions: Sendable {
+    /// Rounds of candidates; each round after the first sees the feedback on the last one.
     public var attempts = 3
+    /// Candidates per round, sampled from the same prompt and tested best-ranked first.
+    public var candidates = 1
     public var temperature = 0.0
     public var testTimeout = 300.0
     public var dryRun = false
@@ -58,76 +61,85 @@ public final class EditSession {
         var accepted: [EditedFile]?
         var previousAnswers: Set<String> = []
 
-        for number in 1...max(1, options.attempts) {
+        // SEARCH parts are kept copies of what was shown (where the backend can constrain decoding).
+        let constraint = format == .searchReplace
+            ? SearchConstraint(texts: plan.targets.flatMap { t in t.regions.map { $0.map(\.text) } ?? [t.text] }).decodingConstraint
+            : nil
+
+        rounds: for number in 1...max(1, options.attempts) {
             try checkCancelled()
             onEvent(.attempt(number: number, format: format.rawValue))
             onProgress("attempt \(number)/\(options.attempts): asking \(generator.modelDescription) (\(format.rawValue))")
             let messages = fitted(initial, exchange)
-            // The first candidate is the configured (default greedy) one; retries sample, so
-            // that a small model does not repeat the same mistake with the feedback in view.
-            let temperature = number == 1 ? options.temperature : max(options.temperature, 0.5)
-            var result = try generate(messages, temperature: temperature, seed: UInt64(number))
-            if previousAnswers.contains(result.text) {
-                // The same answer again would fail again: sample a different candidate.
-                onProgress("attempt \(number): same answer as before, sampling another")
-                result = try generate(messages, temperature: max(0.8, options.temperature), seed: UInt64(100 + number))
-            }
-            previousAnswers.insert(result.text)
-            var attempt = EditAttempt(answer: result.text, diff: "", error: nil, test: nil, accepted: false,
-                                      promptTokens: result.promptTokens, generatedTokens: result.generatedTokens,
-                                      generationSeconds: result.prefillSeconds + result.decodeSeconds)
-            exchange = [.assistant(result.text)]
+            let candidates = try sampleCandidates(messages, round: number, seen: &previousAnswers, constraint: constraint)
+            // The best-ranked candidate's failure is what the model hears about next.
+            var feedback: String?
+            for (index, result) in candidates.enumerated() {
+                var attempt = EditAttempt(answer: result.text, diff: "", error: nil, test: nil, accepted: false,
+                                          promptTokens: result.promptTokens, generatedTokens: result.generatedTokens,
+                                          generationSeconds: result.prefillSeconds + result.decodeSeconds)
+                attempt.round = number
+                attempt.meanLogProbability = result.meanLogProbability
+                attempt.reusedPromptTokens = result.reusedPromptTokens
+                attempt.draftAcceptance = result.draftAcceptance
+                let label = candidates.count > 1 ? "attempt \(number), candidate \(index + 1)/\(candidates.count)" : "attempt \(number)"
+                if index == 0 { exchange = [.assistant(result.text)] }
 
-            let changes: [EditedFile]
-            do {
-                let operations = try parser.parse(result.text)
-                try checkEditable(operations, root: root)
-                changes = try applier.apply(operations)
-                if changes.isEmpty { throw AgentError.answerChangesNothing }
-            } catch let error as AgentError {
-                attempt.error = error.description
-                report.attempts.append(attempt)
-                onProgress("attempt \(number): answer rejected: \(error)")
-                onEvent(.rejected(number: number, reason: error.description))
-                exchange.append(.user(try prompts.answerErrorFeedback(error, instruction: plan.instruction)))
-                continue
-            }
-            attempt.diff = try diff(changes, root: root)
-
-            if let tester {
-                try checkCancelled()
-                onProgress("attempt \(number): running \(tester.command) on an isolated copy")
-                let test = try tester.run(candidate: changes)
-                attempt.test = test
-                try checkCancelled()
-                var passed = test.passed
-                if !passed {
-                    // A baseline helps only to judge per-test results; a timed-out candidate has none.
-                    if report.baseline == nil && !test.timedOut {
-                        onProgress("attempt \(number): tests failed; checking whether they fail without the change")
-                        report.baseline = try tester.run(candidate: [])
-                    }
-                    passed = EditSession.judgeAgainstBaseline(candidate: test, baseline: report.baseline)
-                }
-                onProgress("attempt \(number): tests \(passed ? "passed" : "failed") (exit \(test.exitCode), \(String(format: "%.1f", test.durationSeconds)) s)")
-                onEvent(.test(number: number, passed: passed, report: test))
-                if !passed {
+                let changes: [EditedFile]
+                do {
+                    let operations = try parser.parse(result.text)
+                    try checkEditable(operations, root: root)
+                    changes = try applier.apply(operations)
+                    if changes.isEmpty { throw AgentError.answerChangesNothing }
+                } catch let error as AgentError {
+                    attempt.error = error.description
                     report.attempts.append(attempt)
-                    exchange.append(.user(try prompts.testFailureFeedback(
-                        command: test.command, exitCode: test.exitCode, timedOut: test.timedOut,
-                        timeLimit: options.testTimeout, outputTail: test.outputTail, diff: attempt.diff)))
+                    onProgress("\(label): answer rejected: \(error)")
+                    onEvent(.rejected(number: number, reason: error.description))
+                    if feedback == nil { feedback = try prompts.answerErrorFeedback(error, instruction: plan.instruction) }
                     continue
                 }
+                attempt.diff = try diff(changes, root: root)
+
+                if let tester {
+                    try checkCancelled()
+                    onProgress("\(label): running \(tester.command) on an isolated copy")
+                    let test = try tester.run(candidate: changes)
+                    attempt.test = test
+                    try checkCancelled()
+                    var passed = test.passed
+                    if !passed {
+                        // A baseline helps only to judge per-test results; a timed-out candidate has none.
+                        if report.baseline == nil && !test.timedOut {
+                            onProgress("\(label): tests failed; checking whether they fail without the change")
+                            report.baseline = try tester.run(candidate: [])
+                        }
+                        passed = EditSession.judgeAgainstBaseline(candidate: test, baseline: report.baseline)
+                    }
+                    onProgress("\(label): tests \(passed ? "passed" : "failed") (exit \(test.exitCode), \(String(format: "%.1f", test.durationSeconds)) s)")
+                    onEvent(.test(number: number, passed: passed, report: test))
+                    if !passed {
+                        report.attempts.append(attempt)
+                        if feedback == nil {
+                            if index > 0 { exchange = [.assistant(result.text)] }
+                            feedback = try prompts.testFailureFeedback(
+                                command: test.command, exitCode: test.exitCode, timedOut: test.timedOut,
+                                timeLimit: options.testTimeout, outputTail: test.outputTail, diff: attempt.diff)
+                        }
+                        continue
+                    }
+                }
+                attempt.accepted = true
+                report.attempts.append(attempt)
+                accepted = changes
+                break rounds
             }
-            attempt.accepted = true
-            report.attempts.append(attempt)
-            accepted = changes
-            break
+            if let feedback { exchange.append(.user(feedback)) }
         }
 
         guard let accepted else { return report }
         report.passed = true
-        report.diff = report.attempts.last?.diff ?? ""
+        report.diff = report.attempts.last { $0.accepted }?.diff ?? ""
         report.files = accepted.map(\.path)
         if !options.dryRun {
             try checkCancelled()
@@ -188,11 +200,46 @@ public final class EditSession {
         }
     }
 
-    private func generate(_ messages: [ChatMessage], temperature: Double, seed: UInt64) throws -> GenerationResult {
+    /// The round's candidates, best first: the configured (default greedy) answer in the first
+    /// round, sampled ones in later rounds (so a small model does not repeat the same mistake
+    /// with the feedback in view); with `candidates` > 1 more samples from the same prompt (its
+    /// KV cache reused), ranked by mean token log-probability where the backend gives it.
+    /// Answers seen before are replaced by a fresh sample once.
+    private func sampleCandidates(_ messages: [ChatMessage], round: Int, seen: inout Set<String>,
+                                  constraint: DecodingConstraint?) throws -> [GenerationResult] {
+        let count = max(1, options.candidates)
+        var results: [GenerationResult] = []
+        for index in 0..<count {
+            let temperature = round == 1 && index == 0 ? options.temperature : max(options.temperature, round == 1 ? 0.7 : 0.5)
+            let seed = UInt64(round * 1000 + index)
+            var result = try generate(messages, temperature: temperature, seed: seed, constraint: constraint, logProbabilities: count > 1)
+            if seen.contains(result.text) {
+                onProgress("attempt \(round): same answer as before, sampling another")
+                result = try generate(messages, temperature: max(0.8, options.temperature), seed: seed + 100,
+                                      constraint: constraint, logProbabilities: count > 1)
+            }
+            if seen.insert(result.text).inserted || results.isEmpty { results.append(result) }
+        }
+        guard results.count > 1 else { return results }
+        // Stable: candidates without a log-probability keep their order after ranked ones.
+        return results.enumerated().sorted { a, b in
+            switch (a.element.meanLogProbability, b.element.meanLogProbability) {
+            case let (x?, y?): return x != y ? x > y : a.offset < b.offset
+            case (.some, nil): return true
+            case (nil, .some): return false
+            default: return a.offset < b.offset
+            }
+        }.map(\.element)
+    }
+
+    private func generate(_ messages: [ChatMessage], temperature: Double, seed: UInt64,
+                          constraint: DecodingConstraint?, logProbabilities: Bool) throws -> GenerationResult {
         var sampling = SamplingOptions()
         sampling.temperature = temperature
         sampling.seed = seed
-        let request = GenerationRequest(prompt: .chat(messages), maxTokens: plan.answerTokens, sampling: sampling)
+        var request = GenerationRequest(prompt: .chat(messages), maxTokens: plan.answerTokens, sampling: sampling)
+        request.constraint = constraint
+        request.wantsLogProbabilities = logProbabilities
         let cancellation = self.cancellation
         var lastReport = Date.distantPast
         let progress = onProgress
