@@ -41,16 +41,17 @@ public struct EditCommand: ParsableCommand {
     @Flag(name: .long, help: "Print one JSON document: {applied, attempts, diff, files, ...}.")
     public var json = false
 
-    @Option(name: .long, help: "Candidates to try, each with the previous failure fed back (default 3).")
+    // `.unconditional`: `--attempts -1` is a bad number to name, not a missing value.
+    @Option(name: .long, parsing: .unconditional, help: "Candidates to try, each with the previous failure fed back (default 3).")
     public var attempts: Int?
 
     @Option(name: .long, help: ArgumentHelp("Answer format: auto, search-replace or whole-file.", valueName: "FORMAT"))
     public var format: String?
 
-    @Option(name: .long, help: ArgumentHelp("Test time limit in seconds (default 300).", valueName: "SECONDS"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Test time limit in seconds (default 300).", valueName: "SECONDS"))
     public var timeout: Double?
 
-    @Option(name: .long, help: "Most tokens per answer (default 1536; whole-file answers get room for the file).")
+    @Option(name: .long, parsing: .unconditional, help: "Most tokens per answer (default 1536; whole-file answers get room for the file).")
     public var maxTokens: Int?
 
     @Option(name: .long, help: ArgumentHelp("Directory of prompt templates overriding the built-in ones.", valueName: "DIR"))
@@ -67,7 +68,7 @@ public struct EditCommand: ParsableCommand {
         if let f = format, EditSettings.FormatChoice(rawValue: f) == nil {
             throw ValidationError("--format must be auto, search-replace or whole-file, got '\(f)'")
         }
-        if let t = timeout, t < 1 { throw ValidationError("--timeout must be at least 1 second, got \(t)") }
+        if let t = timeout, !t.isFinite || t < 1 { throw ValidationError("--timeout must be a number of seconds, at least 1, got \(t)") }
         if let m = maxTokens, m < 16 { throw ValidationError("--max-tokens must be at least 16, got \(m)") }
     }
 
@@ -110,14 +111,27 @@ public struct EditCommand: ParsableCommand {
 
     func execute(console: Console, cancellation: CancellationFlag) throws -> EditReport {
         let environment = ProcessInfo.processInfo.environment
-        let repository = try Repository.open(path: FileManager.default.currentDirectoryPath)
+        // GIT_DIR / GIT_WORK_TREE are honored, as by git and the other commands.
+        let repository = try Repository.openFromEnvironment()
         let root = try repository.workingDirectory(for: "edit")
+        // One edit (or undo) at a time per repository: the undo record is never raced.
+        let lock = try EditLock.acquire(gitDirectory: repository.gitDirectory, purpose: "takumi edit")
+        defer { lock.release() }
         let settings = try resolvedSettings(root: root, environment: environment, console: console)
 
         var options = EditOptions(instruction: instruction, targetPaths: [])
         let tracked = (try? repository.trackedFiles().map(\.path)) ?? []
-        if paths.isEmpty {
-            let guess = TargetFileGuesser().guess(instruction: instruction, files: tracked) { path in
+        let named = try paths.map { try repositoryRelative($0, root: root) }
+        let directories = named.compactMap { if case let .directory(d) = $0 { return d } else { return nil } }
+        let files = named.compactMap { if case let .file(f) = $0 { return f } else { return nil } }
+        if !files.isEmpty && !directories.isEmpty {
+            throw ValidationError("\(directories[0].isEmpty ? "." : directories[0]) is a directory: name files, or only directories to let takumi choose files in them")
+        }
+        try checkCancelled(cancellation)
+        if files.isEmpty {
+            let scope = directories.contains("") || directories.isEmpty ? tracked
+                : tracked.filter { path in directories.contains { path.hasPrefix($0 + "/") } }
+            let guess = TargetFileGuesser().guess(instruction: instruction, files: scope) { path in
                 FileManager.default.contents(atPath: root + path).map { String(decoding: $0, as: UTF8.self) }
             }
             guard !guess.targets.isEmpty else {
@@ -127,7 +141,7 @@ public struct EditCommand: ParsableCommand {
             options.context = guess.relatedTests.compactMap { readPromptFile($0, root: root) }
             console.progress("editing \(guess.targets.joined(separator: ", ")) (\(guess.reason))")
         } else {
-            options.targetPaths = try paths.map { try repositoryRelative($0, root: root) }
+            options.targetPaths = files
             let related = TargetFileGuesser().relatedTests(for: options.targetPaths, in: tracked)
             options.context = related.compactMap { readPromptFile($0, root: root) }
         }
@@ -152,8 +166,10 @@ public struct EditCommand: ParsableCommand {
         let library = PromptLibrary(explicitDirectory: prompts ?? settings.prompts, environment: environment, repositoryRoot: root)
         var modelOptions = self.modelOptions
         if modelOptions.model == nil { modelOptions.model = settings.model }
+        try checkCancelled(cancellation)
         console.progress("loading model…")
         let generator = try makeTextGenerator(modelOptions)
+        try checkCancelled(cancellation)
         let session = EditSession(repository: repository, generator: generator, prompts: EditPromptBuilder(library: library),
                                   options: options, cancellation: cancellation)
         session.onProgress = { console.progress($0) }
@@ -181,17 +197,35 @@ public struct EditCommand: ParsableCommand {
         return PromptFile(path: path, text: file.text)
     }
 
+    enum NamedPath { case file(String), directory(String) }
+
     /// A path given on the command line (relative to the current directory) as a path
-    /// relative to the repository root; refused when it is outside the repository.
-    func repositoryRelative(_ path: String, root: String) throws -> String {
+    /// relative to the repository root (a directory: "" for the root itself); refused when it
+    /// is outside the repository. Only the directories are resolved through symlinks: a file
+    /// that is a link is refused by the path rules, not silently swapped for its target.
+    func repositoryRelative(_ path: String, root: String) throws -> NamedPath {
         let cwd = FileManager.default.currentDirectoryPath
-        let absolute = path.hasPrefix("/") ? path : (cwd as NSString).appendingPathComponent(path)
-        let standardized = URL(fileURLWithPath: absolute).standardizedFileURL.resolvingSymlinksInPath().path
+        let absolute = URL(fileURLWithPath: path.hasPrefix("/") ? path : (cwd as NSString).appendingPathComponent(path)).standardizedFileURL
         let rootResolved = URL(fileURLWithPath: root).resolvingSymlinksInPath().path
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: absolute.path, isDirectory: &isDirectory), isDirectory.boolValue {
+            let resolved = absolute.resolvingSymlinksInPath().path
+            if resolved == rootResolved { return .directory("") }
+            guard resolved.hasPrefix(rootResolved + "/") else {
+                throw AgentError.unsafePath(path: path, reason: "it is outside the repository \(rootResolved)")
+            }
+            return .directory(try RepositoryPath.validate(String(resolved.dropFirst(rootResolved.count + 1)), root: rootResolved))
+        }
+        let parent = absolute.deletingLastPathComponent().resolvingSymlinksInPath().path
+        let standardized = (parent as NSString).appendingPathComponent(absolute.lastPathComponent)
         guard standardized.hasPrefix(rootResolved + "/") else {
             throw AgentError.unsafePath(path: path, reason: "it is outside the repository \(rootResolved)")
         }
-        return try RepositoryPath.validate(String(standardized.dropFirst(rootResolved.count + 1)), root: rootResolved)
+        return .file(try RepositoryPath.validate(String(standardized.dropFirst(rootResolved.count + 1)), root: rootResolved))
+    }
+
+    private func checkCancelled(_ cancellation: CancellationFlag) throws {
+        if cancellation.isCancelled { throw AgentError.cancelled }
     }
 
     private func print(_ report: EditReport, console: Console) throws {
@@ -207,29 +241,5 @@ public struct EditCommand: ParsableCommand {
         }
         if !report.diff.isEmpty { console.result(report.diff.hasSuffix("\n") ? report.diff : report.diff + "\n") }
         console.resultLine(report.summary)
-    }
-}
-
-/// Turns Ctrl-C (SIGINT) and SIGTERM into a cancellation flag, so that the model stops, the
-/// test process group is killed and the temporary worktree removed before takumi exits (130).
-final class InterruptHandler {
-    let flag = CancellationFlag()
-    private let signals: [Int32] = [SIGINT, SIGTERM]
-    private var sources: [DispatchSourceSignal] = []
-
-    init() {
-        let flag = self.flag
-        for number in signals {
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { flag.cancel() }
-            source.resume()
-            sources.append(source)
-        }
-    }
-
-    func restore() {
-        for source in sources { source.cancel() }
-        for number in signals { signal(number, SIG_DFL) }
     }
 }

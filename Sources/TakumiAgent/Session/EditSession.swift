@@ -104,7 +104,9 @@ public final class EditSession {
                 try checkCancelled()
                 var passed = test.passed
                 if !passed {
-                    if report.baseline == nil {
+                    // A candidate that timed out can never pass against a baseline: do not pay
+                    // the time limit a second time for one.
+                    if report.baseline == nil && !test.timedOut {
                         onProgress("attempt \(number): tests failed; checking whether they fail without the change")
                         report.baseline = try tester.run(candidate: [])
                     }
@@ -131,16 +133,18 @@ public final class EditSession {
         report.files = accepted.map(\.path)
         if !options.dryRun {
             try checkCancelled()
-            // The undo record first: an applied edit must always be undoable.
+            // The undo record first (pending, beside the previous one): an applied edit must
+            // always be undoable, and a refused one must not cost the previous record.
             let undo = UndoStore(gitDirectory: repository.gitDirectory, workingRoot: root)
-            try undo.save(accepted, instruction: options.instruction)
+            try undo.savePending(accepted, instruction: options.instruction)
             do {
                 // Refuses (writing nothing) if a target changed while the model or tests ran.
                 try ChangeWriter(root: root).write(accepted)
             } catch {
-                undo.discard()
+                undo.discardPending()
                 throw error
             }
+            try undo.commitPending()
             report.applied = true
         }
         return report
@@ -161,6 +165,7 @@ public final class EditSession {
         let editable = Set(targets.map(\.path))
         for op in operations {
             let path = try RepositoryPath.validate(op.path, root: root)
+            try EditTargetRules.check(path, root: root, namedByUser: editable.contains(path))
             if editable.contains(path) { continue }
             let exists = FileManager.default.fileExists(atPath: (root as NSString).appendingPathComponent(path))
             if exists || { if case .delete = op { return true } else { return false } }() {
@@ -172,6 +177,7 @@ public final class EditSession {
     private func readTargets(root: String) throws -> [PromptFile] {
         try options.targetPaths.map { raw in
             let path = try RepositoryPath.validate(raw, root: root)
+            try EditTargetRules.check(path, root: root, namedByUser: true)
             let full = (root as NSString).appendingPathComponent(path)
             guard let data = FileManager.default.contents(atPath: full) else {
                 // A file that does not exist yet can still be created by the answer.
