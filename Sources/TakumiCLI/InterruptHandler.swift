@@ -24,6 +24,15 @@ final class InterruptHandler {
         }
     }
 
+    /// Unblocks the signals above: a parent may start takumi with them blocked (a blocked
+    /// mask is inherited through exec), and then no Ctrl-C or SIGTERM would ever arrive.
+    static func unblockSignals() {
+        var set = sigset_t()
+        sigemptyset(&set)
+        for number in signals { sigaddset(&set, number) }
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
+    }
+
     func restore() {
         for source in sources { source.cancel() }
         for number in Self.signals { signal(number, SIG_DFL) }

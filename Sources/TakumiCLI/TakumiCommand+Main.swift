@@ -2,12 +2,13 @@ import ArgumentParser
 import Foundation
 
 extension TakumiCommand {
-    /// The process entry point: `main()` of ArgumentParser, plus the two promises it cannot
-    /// keep by itself — stdin closed at launch is noticed before anything reuses descriptor 0,
-    /// and `takumi filter` with bad arguments (`--bogus`) still echoes its input, so an editor
+    /// The process entry point: `main()` of ArgumentParser, plus the promises it cannot keep
+    /// by itself — stdin closed at launch is noticed before anything reuses descriptor 0, the
+    /// signals takumi honors are unblocked (a parent's blocked mask is inherited), and `takumi filter` with bad arguments (`--bogus`) still echoes its input, so an editor
     /// that ignores the exit status keeps the selection.
     public static func runMain() -> Never {
         StandardStreams.prepare()
+        InterruptHandler.unblockSignals()
         let arguments = Array(CommandLine.arguments.dropFirst())
         var command: ParsableCommand
         do {
