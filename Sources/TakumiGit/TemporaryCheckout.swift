@@ -90,6 +90,29 @@ public final class TemporaryCheckout: @unchecked Sendable {
 }
 
 extension Repository {
+    /// The direct refs under refs/heads, refs/tags and refs/remotes as `packed-refs` text.
+    func packedReferences() throws -> String {
+        try withHandle { repo in
+            var iterator: OpaquePointer?
+            try check("list references", git_reference_iterator_new(&iterator, repo))
+            defer { git_reference_iterator_free(iterator) }
+            var lines: [String] = []
+            var reference: OpaquePointer?
+            while git_reference_next(&reference, iterator) == 0 {
+                defer { git_reference_free(reference) }
+                guard let namePointer = git_reference_name(reference), let target = git_reference_target(reference) else { continue }
+                let name = String(cString: namePointer)
+                guard ["refs/heads/", "refs/tags/", "refs/remotes/"].contains(where: name.hasPrefix),
+                      !name.contains("\n") else { continue }
+                var buffer = [CChar](repeating: 0, count: Int(GIT_OID_HEXSZ) + 1)
+                git_oid_tostr(&buffer, buffer.count, target)
+                lines.append("\(String(cString: buffer)) \(name)")
+            }
+            return "# pack-refs with: sorted \n" + lines.sorted { $0.split(separator: " ")[1] < $1.split(separator: " ")[1] }
+                .map { $0 + "\n" }.joined()
+        }
+    }
+
     /// Creates a private checkout of HEAD (detached) in a new temporary directory under
     /// `parentDirectory` (default: the system temp directory). Throws for an unborn HEAD.
     public func createTemporaryCheckout(parentDirectory: String? = nil) throws -> TemporaryCheckout {
@@ -115,6 +138,9 @@ extension Repository {
             if FileManager.default.fileExists(atPath: shallow) {
                 try FileManager.default.copyItem(atPath: shallow, toPath: privateGit + "shallow")
             }
+            // The user's branches and tags as private copies (`git describe`, setuptools-scm
+            // and version scripts read them); changing them in the copy changes nothing here.
+            try Data(packedReferences().utf8).write(to: URL(fileURLWithPath: privateGit + "packed-refs"))
             let copy = try Repository.open(path: path)
             try copy.withHandle { repo in
                 var oid = git_oid()

@@ -15,6 +15,8 @@ import Testing
     }
 
     static let directory = ProcessTestSupport.packageRoot + "/Fixtures/faults"
+    /// Seconds one case may take (the slowest take about 10 s on a loaded 2-core machine).
+    static let timeLimit = 90.0
 
     static let cases: [FaultCase] = {
         let files = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
@@ -54,8 +56,10 @@ import Testing
         let script = base.appendingPathComponent("case.sh")
         try Data(". \(Self.directory)/lib.sh\n\(fault.body)".utf8).write(to: script)
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
-        process.arguments = ["-k", "5", "90", "/bin/bash", script.path]
+        // A session of its own (setsid execs in place: the child is no group leader), so the
+        // whole case can be killed at its time limit.
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
+        process.arguments = ["/bin/bash", script.path]
         process.currentDirectoryURL = base
         var environment = ProcessInfo.processInfo.environment
         environment["TAKUMI_BIN"] = binary
@@ -67,9 +71,14 @@ import Testing
         process.standardError = handle
         process.standardInput = FileHandle.nullDevice
         try process.run()
+        let deadline = Date().addingTimeInterval(Self.timeLimit)
+        while process.isRunning && Date() < deadline { usleep(50_000) }
+        let timedOut = process.isRunning
+        kill(-process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         try handle.close()
         let output = String(decoding: (try? Data(contentsOf: log)) ?? Data(), as: UTF8.self)
+        #expect(!timedOut, "\(fault.testDescription) took longer than \(Self.timeLimit) s:\n\(output)")
         #expect(process.terminationStatus == 0, "\(fault.testDescription) failed (status \(process.terminationStatus)):\n\(output)")
     }
 }

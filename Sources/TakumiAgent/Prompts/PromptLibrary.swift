@@ -84,6 +84,11 @@ public struct PromptLibrary: Sendable {
         let template: MustacheTemplate
         do {
             template = try MustacheTemplate(string: "{{% CONTENT_TYPE: TEXT}}" + templateText)
+        } catch let error as MustacheTemplate.ParserError {
+            // File and line, not the parser's internal dump.
+            let line = error.context.line.trimmingCharacters(in: .whitespaces)
+            throw AgentError.templateInvalid(path: "\(path):\(error.context.lineNumber)",
+                                             reason: "\(error.error) in '\(line.replacingOccurrences(of: "{{% CONTENT_TYPE: TEXT}}", with: ""))'")
         } catch {
             throw AgentError.templateInvalid(path: path, reason: "\(error)")
         }
