@@ -56,10 +56,8 @@ import Testing
         let script = base.appendingPathComponent("case.sh")
         try Data(". \(Self.directory)/lib.sh\n\(fault.body)".utf8).write(to: script)
         let process = Process()
-        // A session of its own (setsid execs in place: the child is no group leader), so the
-        // whole case can be killed at its time limit.
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
-        process.arguments = ["/bin/bash", script.path]
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = [script.path]
         process.currentDirectoryURL = base
         var environment = ProcessInfo.processInfo.environment
         environment["TAKUMI_BIN"] = binary
@@ -74,7 +72,10 @@ import Testing
         let deadline = Date().addingTimeInterval(Self.timeLimit)
         while process.isRunning && Date() < deadline { usleep(50_000) }
         let timedOut = process.isRunning
-        kill(-process.processIdentifier, SIGKILL)
+        // Foundation starts the child as a process group leader: the case and what it left
+        // in its group go together (a reaped leader's group is left alone: its id may be reused).
+        let pid = process.processIdentifier
+        if getpgid(pid) == pid { kill(-pid, SIGKILL) } else if timedOut { kill(pid, SIGKILL) }
         process.waitUntilExit()
         try handle.close()
         let output = String(decoding: (try? Data(contentsOf: log)) ?? Data(), as: UTF8.self)
