@@ -87,8 +87,7 @@ public struct PromptLibrary: Sendable {
         } catch let error as MustacheTemplate.ParserError {
             // File and line, not the parser's internal dump.
             let line = error.context.line.trimmingCharacters(in: .whitespaces)
-            throw AgentError.templateInvalid(path: "\(path):\(error.context.lineNumber)",
-                                             reason: "\(error.error) in '\(line.replacingOccurrences(of: "{{% CONTENT_TYPE: TEXT}}", with: ""))'")
+            throw AgentError.templateInvalid(path: path, reason: "line \(error.context.lineNumber): \(error.error) in '\(line.replacingOccurrences(of: "{{% CONTENT_TYPE: TEXT}}", with: ""))'")
         } catch {
             throw AgentError.templateInvalid(path: path, reason: "\(error)")
         }
