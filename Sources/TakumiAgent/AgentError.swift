@@ -36,6 +36,9 @@ public enum AgentError: Error, Equatable, CustomStringConvertible {
     case fileChangedSinceRead(path: String)
     case writeFailed(path: String, reason: String)
     case undoUnavailable(reason: String)
+    case undoRecordInvalid(record: String, reason: String)
+    case editInProgress(lock: String, holder: String)
+    case readOnlyFile(path: String)
     case cancelled
 
     // Where Takumi meets other tools: git hooks, editor filters, commit messages, reviews
@@ -66,12 +69,34 @@ public enum AgentError: Error, Equatable, CustomStringConvertible {
         return label
     }
 
-    public var description: String {
+    /// The message, with control characters (from file names, answers) shown as escapes so a
+    /// message can never move the cursor, recolor the terminal or forge a line.
+    public var description: String { Self.printable(rawDescription) }
+
+    /// `text` with C0/C1 control characters other than newline and tab as `\u{…}` escapes.
+    public static func printable(_ text: String, keepNewlines: Bool = true) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            let v = scalar.value
+            let control = v < 0x20 || v == 0x7f || (0x80...0x9f).contains(v)
+            if control && !(keepNewlines && (scalar == "\n" || scalar == "\t")) {
+                out += "\\u{\(String(v, radix: 16))}"
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
+    /// A file name inside a message: every control character escaped, newlines too.
+    static func shown(_ path: String) -> String { printable(path, keepNewlines: false) }
+
+    private var rawDescription: String {
         switch self {
         case let .templateNotFound(name, searched):
             return "prompt template '\(name).md' not found (searched: \(searched.joined(separator: ", ")))"
         case let .templateInvalid(path, reason):
-            return "prompt template \(path) is invalid: \(reason)"
+            return "prompt template \(Self.shown(path)) is invalid: \(reason)"
         case let .configSyntax(file, line, reason):
             return "\(file):\(line): \(reason)"
         case let .configValue(file, key, reason):
@@ -83,17 +108,17 @@ public enum AgentError: Error, Equatable, CustomStringConvertible {
         case .answerChangesNothing:
             return "the answer is the same as the current code: it changes nothing"
         case let .unsafePath(path, reason):
-            return "refusing path '\(path)': \(reason)"
+            return "refusing path '\(Self.shown(path))': \(reason)"
         case let .searchNotFound(path, _, _):
-            return "a SEARCH block for \(path) does not match the file"
+            return "a SEARCH block for \(Self.shown(path)) does not match the file"
         case let .searchAmbiguous(path, _, lines):
-            return "a SEARCH block for \(path) matches \(lines.count) places (lines \(lines.map(String.init).joined(separator: ", ")))"
+            return "a SEARCH block for \(Self.shown(path)) matches \(lines.count) places (lines \(lines.map(String.init).joined(separator: ", ")))"
         case let .fileNotFound(path):
-            return "file \(path) does not exist"
+            return "file \(Self.shown(path)) does not exist"
         case let .fileAlreadyExists(path):
-            return "file \(path) already exists (an empty SEARCH creates new files only)"
+            return "file \(Self.shown(path)) already exists (an empty SEARCH creates new files only)"
         case let .fileNotEditable(path, editable):
-            return "\(path) was shown for reference only or not shown at all; change only \(editable.joined(separator: ", ")) (or create new files)"
+            return "\(Self.shown(path)) was shown for reference only or not shown at all; change only \(editable.joined(separator: ", ")) (or create new files)"
         case let .mergeFailed(_, reason):
             return "the answer could not be merged: \(reason)"
         case .noTargetFound:
@@ -101,7 +126,7 @@ public enum AgentError: Error, Equatable, CustomStringConvertible {
         case let .promptTooLarge(needed, available, detail):
             return "the request needs \(needed) tokens of prompt but the model's context leaves \(available) (\(detail)); name fewer files, or use --context with a larger window"
         case let .unsupportedEncoding(path, reason):
-            return "cannot edit \(path): \(reason)"
+            return "cannot edit \(Self.shown(path)): \(reason)"
         case let .testCommandNotDetected(root):
             return "no test command detected in \(root); pass --test CMD or --no-test"
         case let .processLaunchFailed(command, reason):
@@ -109,15 +134,21 @@ public enum AgentError: Error, Equatable, CustomStringConvertible {
         case let .isolationFailed(reason):
             return "cannot prepare the isolated copy: \(reason)"
         case let .fileChangedSinceRead(path):
-            return "\(path) changed since takumi read it; nothing was written"
+            return "\(Self.shown(path)) changed since takumi read it; nothing was written"
         case let .writeFailed(path, reason):
-            return "cannot write \(path): \(reason)"
+            return "cannot write \(Self.shown(path)): \(reason)"
         case .cancelled:
             return "interrupted; nothing was changed"
         case let .undoUnavailable(reason):
             return "nothing to undo: \(reason)"
+        case let .undoRecordInvalid(record, reason):
+            return "refusing the undo record \(record): \(reason); nothing was changed"
+        case let .editInProgress(lock, holder):
+            return "another takumi edit or undo is running on this repository (\(holder)); wait for it to finish (lock: \(lock))"
+        case let .readOnlyFile(path):
+            return "\(Self.shown(path)) is read-only; make it writable (chmod u+w) if takumi should change it"
         case let .notAGitRepository(path, reason):
-            return "\(path) is not inside a git repository (\(reason))"
+            return "\(Self.shown(path)) is not inside a git repository (\(reason))"
         case let .gitFailed(arguments, status, stderr):
             let detail = stderr.trimmingCharacters(in: .whitespacesAndNewlines)
             return "git \(arguments.joined(separator: " ")) failed with status \(status)"
@@ -126,7 +157,7 @@ public enum AgentError: Error, Equatable, CustomStringConvertible {
             return "cannot install \(hook): another hook is there and \(existingBackup) already exists; "
                 + "move one of them away first"
         case let .hookFileError(path, reason):
-            return "cannot update hook file \(path): \(reason)"
+            return "cannot update hook file \(Self.shown(path)): \(reason)"
         case let .unknownHook(name):
             return "unknown hook '\(name)' (expected prepare-commit-msg, pre-commit or all)"
         case .nothingStaged:
@@ -144,7 +175,7 @@ public enum AgentError: Error, Equatable, CustomStringConvertible {
         case let .invalidOffset(offset, length):
             return "offset \(offset) is outside the buffer (0...\(length) bytes)"
         case let .fileNotReadable(path, reason):
-            return "cannot read \(path): \(reason)"
+            return "cannot read \(Self.shown(path)): \(reason)"
         }
     }
 

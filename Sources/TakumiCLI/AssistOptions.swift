@@ -15,6 +15,12 @@ struct AssistOptions: ParsableArguments {
         "Give up after this many seconds (model loading included).", valueName: "SECONDS"))
     var timeLimit: Double?
 
+    func validate() throws {
+        if let timeLimit, !timeLimit.isFinite {
+            throw ValidationError("--time-limit must be a number of seconds (0 for none), got \(timeLimit)")
+        }
+    }
+
     /// Settings from config files and environment with these flags laid over them; warnings
     /// (unknown config keys) go to `warn`, by default stderr.
     func settings(repositoryRoot: String?, environment: [String: String],

@@ -13,9 +13,15 @@ struct CompleteCommand: ParsableCommand {
 
     @Option(name: .long, help: ArgumentHelp("Path of the buffer's file (for its name and repository context).", valueName: "PATH"))
     var file: String
-    @Option(name: .long, help: ArgumentHelp("Cursor position as a byte offset into the buffer (0 = start).", valueName: "N"))
+    // `.unconditional`: `--offset -1` is a bad offset to name, not a missing value.
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Cursor position as a byte offset into the buffer (0 = start).", valueName: "N"))
     var offset: Int
-    @Option(name: .long, help: "Most tokens to generate.") var maxTokens: Int = 64
+    @Option(name: .long, parsing: .unconditional, help: "Most tokens to generate.") var maxTokens: Int = 64
+
+    func validate() throws {
+        guard offset >= 0 else { throw ValidationError("--offset must be a byte offset >= 0, got \(offset)") }
+        guard maxTokens >= 1 else { throw ValidationError("--max-tokens must be at least 1, got \(maxTokens)") }
+    }
     @Flag(name: .long, help: "Explain failures on stderr even when it is not a terminal.") var verbose = false
     @Flag(name: .long, help: "Print one JSON document {text, model}.") var json = false
     @OptionGroup var assist: AssistOptions
@@ -23,8 +29,8 @@ struct CompleteCommand: ParsableCommand {
     func run() throws {
         let environment = ProcessInfo.processInfo.environment
         let console = Console()
-        let input = FileHandle.standardInput.readDataToEndOfFile()
         do {
+            let input = try StandardStreams.readInput()
             guard let buffer = String(data: input, encoding: .utf8) else {
                 throw AgentError.fileNotReadable(path: "<stdin>", reason: "the buffer is not UTF-8 text")
             }

@@ -14,7 +14,7 @@ public struct Console {
 
     /// Result text on stdout, flushed at once so streamed pieces appear as they come.
     public func result(_ text: String) {
-        FileHandle.standardOutput.write(Data(text.utf8))
+        StandardStreams.writeOutput(Data(text.utf8))
     }
 
     public func resultLine(_ text: String) { result(text + "\n") }
@@ -24,19 +24,19 @@ public struct Console {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let data = try encoder.encode(value)
-        FileHandle.standardOutput.write(data + Data("\n".utf8))
+        StandardStreams.writeOutput(data + Data("\n".utf8))
     }
 
     /// A diagnostic (warning, error) on stderr, always shown.
     public func diagnostic(_ text: String) {
-        FileHandle.standardError.write(Data((text + "\n").utf8))
+        StandardStreams.writeError(Data((text + "\n").utf8))
     }
 
     /// Progress on stderr, only on a TTY (so pipes, hooks and editors stay clean).
     public func progress(_ text: String) {
         guard stderrIsTTY else { return }
         let line = colorEnabled ? "\u{1B}[2m\(text)\u{1B}[0m\n" : text + "\n"
-        FileHandle.standardError.write(Data(line.utf8))
+        StandardStreams.writeError(Data(line.utf8))
     }
 
     /// A progress bar on stderr, redrawn in place, only on a TTY.

@@ -57,12 +57,12 @@ public struct ContextCommand: ParsableCommand {
             repositoryPart = ContextReport.RepositoryPart(root: repository.rootPath ?? root, head: head.commit, branch: head.branch,
                                                           dirty_paths: status.dirtyPaths, staged_paths: status.stagedPaths)
             let settings = try planOptions.settings(root: root, base: modelOptions.flags, environment: environment, console: console)
-            let targetPaths = try paths.map { try EditCommand.repositoryRelative($0, root: root) }
+            let (targetPaths, scope) = try EditCommand.namedPaths(paths, root: root)
             let interrupt = InterruptHandler()
             defer { interrupt.restore() }
             let builder: EditPromptBuilder
             (plan, builder) = try planOptions.makePlan(
-                instruction: instruction, paths: targetPaths, repository: repository, root: root, settings: settings,
+                instruction: instruction, paths: targetPaths, scope: scope, repository: repository, root: root, settings: settings,
                 contextTokens: modelOptions.engine.context, counter: try tokenCounter(settings, environment, console), console: console,
                 cancellation: interrupt.flag, environment: environment)
             messages = try builder.initialMessages(plan: plan)

@@ -40,10 +40,11 @@ public struct EditCommand: ParsableCommand {
     @Flag(name: .long, help: "Stream JSON events, one per line: context, attempt, token, test, applied, error, result.")
     public var jsonl = false
 
-    @Option(name: .long, help: "Rounds of candidates, each with the previous failure fed back (default 3).")
+    // `.unconditional`: `--attempts -1` is a bad number to name, not a missing value.
+    @Option(name: .long, parsing: .unconditional, help: "Rounds of candidates, each with the previous failure fed back (default 3).")
     public var attempts: Int?
 
-    @Option(name: .long, help: "Candidates per round, sampled from the same prompt, tested best log-probability first (default 1).")
+    @Option(name: .long, parsing: .unconditional, help: "Candidates per round, sampled from the same prompt, tested best log-probability first (default 1).")
     public var candidates: Int = 1
 
     public init() {}
@@ -131,18 +132,25 @@ public struct EditCommand: ParsableCommand {
 
     func execute(console: Console, cancellation: CancellationFlag, events: JSONLEventWriter?) throws -> EditReport {
         let environment = ProcessInfo.processInfo.environment
-        let repository = try Repository.open(path: FileManager.default.currentDirectoryPath)
+        // GIT_DIR / GIT_WORK_TREE are honored, as by git and the other commands.
+        let repository = try Repository.openFromEnvironment()
         let root = try repository.workingDirectory(for: "edit")
+        // One edit (or undo) at a time per repository: the undo record is never raced.
+        let lock = try EditLock.acquire(gitDirectory: repository.gitDirectory, purpose: "takumi edit")
+        defer { lock.release() }
         let settings = try planOptions.settings(root: root, base: modelOptions.flags, attempts: attempts,
                                                 environment: environment, console: console)
-        let targetPaths = try paths.map { try EditCommand.repositoryRelative($0, root: root) }
+        let (targetPaths, scope) = try EditCommand.namedPaths(paths, root: root)
+        try checkCancelled(cancellation)
 
         console.progress("loading model…")
         let generator = try modelOptions.makeGenerator(settings, environment: environment)
+        try checkCancelled(cancellation)
         let (plan, builder) = try planOptions.makePlan(
-            instruction: instruction, paths: targetPaths, repository: repository, root: root, settings: settings,
+            instruction: instruction, paths: targetPaths, scope: scope, repository: repository, root: root, settings: settings,
             contextTokens: modelOptions.engine.context, counter: GeneratorTokenCounter(generator: generator), console: console,
             cancellation: cancellation, environment: environment)
+        try checkCancelled(cancellation)
         for note in plan.notes { console.progress(note) }
         events?.emit("context", ["files": plan.targets.map(\.path), "model": generator.modelDescription,
                                  "format": plan.format.rawValue, "prompt_tokens": plan.promptTokens,
@@ -174,17 +182,47 @@ public struct EditCommand: ParsableCommand {
         return try session.run()
     }
 
+    enum NamedPath { case file(String), directory(String) }
+
+    /// The command line's paths as files to edit and directories to choose files in (only
+    /// directories: takumi chooses; files and directories together are refused).
+    static func namedPaths(_ paths: [String], root: String) throws -> (files: [String], scope: [String]) {
+        let named = try paths.map { try repositoryRelative($0, root: root) }
+        let directories = named.compactMap { if case let .directory(d) = $0 { return d } else { return nil } }
+        let files = named.compactMap { if case let .file(f) = $0 { return f } else { return nil } }
+        if !files.isEmpty && !directories.isEmpty {
+            throw ValidationError("\(directories[0].isEmpty ? "." : directories[0]) is a directory: name files, or only directories to let takumi choose files in them")
+        }
+        return (files, directories.contains("") ? [] : directories)
+    }
+
     /// A path given on the command line (relative to the current directory) as a path
-    /// relative to the repository root; refused when it is outside the repository.
-    static func repositoryRelative(_ path: String, root: String) throws -> String {
+    /// relative to the repository root (a directory: "" for the root itself); refused when it
+    /// is outside the repository. Only the directories are resolved through symlinks: a file
+    /// that is a link is refused by the path rules, not silently swapped for its target.
+    static func repositoryRelative(_ path: String, root: String) throws -> NamedPath {
         let cwd = FileManager.default.currentDirectoryPath
-        let absolute = path.hasPrefix("/") ? path : (cwd as NSString).appendingPathComponent(path)
-        let standardized = URL(fileURLWithPath: absolute).standardizedFileURL.resolvingSymlinksInPath().path
+        let absolute = URL(fileURLWithPath: path.hasPrefix("/") ? path : (cwd as NSString).appendingPathComponent(path)).standardizedFileURL
         let rootResolved = URL(fileURLWithPath: root).resolvingSymlinksInPath().path
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: absolute.path, isDirectory: &isDirectory), isDirectory.boolValue {
+            let resolved = absolute.resolvingSymlinksInPath().path
+            if resolved == rootResolved { return .directory("") }
+            guard resolved.hasPrefix(rootResolved + "/") else {
+                throw AgentError.unsafePath(path: path, reason: "it is outside the repository \(rootResolved)")
+            }
+            return .directory(try RepositoryPath.validate(String(resolved.dropFirst(rootResolved.count + 1)), root: rootResolved))
+        }
+        let parent = absolute.deletingLastPathComponent().resolvingSymlinksInPath().path
+        let standardized = (parent as NSString).appendingPathComponent(absolute.lastPathComponent)
         guard standardized.hasPrefix(rootResolved + "/") else {
             throw AgentError.unsafePath(path: path, reason: "it is outside the repository \(rootResolved)")
         }
-        return try RepositoryPath.validate(String(standardized.dropFirst(rootResolved.count + 1)), root: rootResolved)
+        return .file(try RepositoryPath.validate(String(standardized.dropFirst(rootResolved.count + 1)), root: rootResolved))
+    }
+
+    private func checkCancelled(_ cancellation: CancellationFlag) throws {
+        if cancellation.isCancelled { throw AgentError.cancelled }
     }
 
     private func print(_ report: EditReport, console: Console) throws {
@@ -200,29 +238,5 @@ public struct EditCommand: ParsableCommand {
         }
         if !report.diff.isEmpty { console.result(report.diff.hasSuffix("\n") ? report.diff : report.diff + "\n") }
         console.resultLine(report.summary)
-    }
-}
-
-/// Turns Ctrl-C (SIGINT) and SIGTERM into a cancellation flag, so that the model stops, the
-/// test process group is killed and the temporary worktree removed before takumi exits (130).
-final class InterruptHandler {
-    let flag = CancellationFlag()
-    private let signals: [Int32] = [SIGINT, SIGTERM]
-    private var sources: [DispatchSourceSignal] = []
-
-    init() {
-        let flag = self.flag
-        for number in signals {
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { flag.cancel() }
-            source.resume()
-            sources.append(source)
-        }
-    }
-
-    func restore() {
-        for source in sources { source.cancel() }
-        for number in signals { signal(number, SIG_DFL) }
     }
 }

@@ -15,10 +15,11 @@ struct EditPlanOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Answer format: auto, whole-file, regions or search-replace.", valueName: "FORMAT"))
     var format: String?
 
-    @Option(name: .long, help: ArgumentHelp("Test time limit in seconds (default 300).", valueName: "SECONDS"))
+    // `.unconditional`: `--timeout -1` is a bad number to name, not a missing value.
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Test time limit in seconds (default 300).", valueName: "SECONDS"))
     var timeout: Double?
 
-    @Option(name: .long, help: "Most tokens per answer (default 1536; whole-file answers get room for the file).")
+    @Option(name: .long, parsing: .unconditional, help: "Most tokens per answer (default 1536; whole-file answers get room for the file).")
     var maxTokens: Int?
 
     @Option(name: .long, help: ArgumentHelp("Directory of prompt templates overriding the built-in ones.", valueName: "DIR"))
@@ -51,7 +52,7 @@ struct EditPlanOptions: ParsableArguments {
     }
 
     /// The plan `takumi edit` acts on and `takumi context` prints.
-    func makePlan(instruction: String, paths: [String], repository: Repository, root: String, settings: Settings,
+    func makePlan(instruction: String, paths: [String], scope: [String] = [], repository: Repository, root: String, settings: Settings,
                   contextTokens: Int, counter: TokenCounter, console: Console, cancellation: CancellationFlag,
                   environment: [String: String]) throws -> (EditPlan, EditPromptBuilder) {
         let library = PromptLibrary(explicitDirectory: settings.prompts, environment: environment, repositoryRoot: root)
@@ -61,9 +62,10 @@ struct EditPlanOptions: ParsableArguments {
         planner.cacheDirectory = ContextCommand.cacheDirectory(environment: environment)
         planner.onProgress = { console.progress($0) }
         let test: EditRequest.TestChoice = noTest ? .none : settings.testCommand.map { .command($0) } ?? .detect
-        let request = EditRequest(instruction: instruction, paths: paths, test: test,
+        var request = EditRequest(instruction: instruction, paths: paths, test: test,
                                   format: settings.format ?? .auto, wholeFileMaxLines: settings.wholeFileMaxLines ?? 150,
                                   contextTokens: contextTokens, maxAnswerTokens: settings.maxTokens ?? 1536)
+        request.scope = scope
         return (try planner.plan(request), builder)
     }
 }

@@ -28,9 +28,22 @@ struct FilterCommand: ParsableCommand {
     func run() throws {
         let environment = ProcessInfo.processInfo.environment
         let console = Console()
-        let input = FileHandle.standardInput.readDataToEndOfFile()
-        let output = FilterOutput(input: input, json: json)
         let showDiagnostics = verbose || console.stderrIsTTY
+        let input: Data
+        do {
+            input = try StandardStreams.readInput()
+        } catch {
+            // Nothing could be read, so nothing is echoed; the status still says it failed.
+            FilterOutput(input: Data(), json: json).fail(error, diagnostics: showDiagnostics)
+            throw ExitCode.failure
+        }
+        let output = FilterOutput(input: input, json: json)
+        // An editor giving up (SIGTERM), Ctrl-C or a closed terminal: the selection comes back.
+        let interrupt = InterruptHandler { _ in
+            output.fail(AgentError.cancelled, diagnostics: showDiagnostics)
+            _exit(1)
+        }
+        defer { interrupt.restore() }
         let root = (try? ChangeSource.openFromEnvironment())?.rootPath
         // A broken config must not cost the selection: fall back to the defaults.
         let warn: (String) -> Void = { if showDiagnostics { console.diagnostic("takumi: warning: \($0)") } }
@@ -97,7 +110,7 @@ final class FilterOutput: @unchecked Sendable {
                 let original = String(decoding: input, as: UTF8.self)
                 writeJSON(["text": text, "changed": text != original, "model": model])
             } else {
-                FileHandle.standardOutput.write(Data(text.utf8))
+                StandardStreams.writeOutput(Data(text.utf8))
             }
         }
     }
@@ -107,15 +120,15 @@ final class FilterOutput: @unchecked Sendable {
             if json {
                 writeJSON(["error": String(describing: error), "text": String(decoding: input, as: UTF8.self)])
             } else {
-                FileHandle.standardOutput.write(input)
+                StandardStreams.writeOutput(input)
             }
-            if diagnostics { FileHandle.standardError.write(Data("takumi: filter failed: \(error)\n".utf8)) }
+            if diagnostics { StandardStreams.writeError(Data("takumi: filter failed: \(error)\n".utf8)) }
         }
     }
 
     private func writeJSON(_ object: [String: Any]) {
         if let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) {
-            FileHandle.standardOutput.write(data + Data("\n".utf8))
+            StandardStreams.writeOutput(data + Data("\n".utf8))
         }
     }
 }

@@ -75,7 +75,7 @@ public struct GenerateCommand: ParsableCommand {
 
     public func run() throws {
         let console = Console()
-        let text = try prompt ?? readStandardInput()
+        let text = try prompt ?? readStandardInput(command: "generate")
         guard !text.isEmpty else { throw ValidationError("the prompt is empty") }
         let environment = ProcessInfo.processInfo.environment
         let root = (try? ChangeSource.openFromEnvironment())?.rootPath

@@ -224,8 +224,7 @@ struct HooksRunCommand: ParsableCommand {
             throw AgentError.fileNotReadable(path: file, reason: "commit message file missing")
         }
         let commentChar = CommitMessageFile.commentChar(fromConfig: try git.config("core.commentChar"))
-        let updated = CommitMessageFile.inserting(suggestion.message, into: String(decoding: data, as: UTF8.self),
-                                                  commentChar: commentChar)
+        let updated = CommitMessageFile.inserting(suggestion.message, intoBytes: data, commentChar: commentChar)
         try AtomicFile.write(updated, to: file)
     }
 
@@ -277,17 +276,17 @@ final class HookWatchdog: @unchecked Sendable {
             if now >= due { break }
             Thread.sleep(forTimeInterval: min(0.1, Double(due - now) / 1e9))
         }
-        FileHandle.standardError.write(Data("takumi: \(hook) hook gave up (time limit); git goes on\n".utf8))
+        StandardStreams.writeError(Data("takumi: \(hook) hook gave up (time limit); git goes on\n".utf8))
         Foundation.exit(0)
     }
 }
 
 /// Replaces a file's contents through a temporary file and a rename.
 enum AtomicFile {
-    static func write(_ text: String, to path: String) throws {
+    static func write(_ data: Data, to path: String) throws {
         let temporary = path + ".takumi-\(getpid())"
         do {
-            try Data(text.utf8).write(to: URL(fileURLWithPath: temporary))
+            try data.write(to: URL(fileURLWithPath: temporary))
             guard rename(temporary, path) == 0 else {
                 throw AgentError.hookFileError(path: path, reason: "cannot replace it: \(String(cString: strerror(errno)))")
             }

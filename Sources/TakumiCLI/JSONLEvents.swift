@@ -10,7 +10,7 @@ struct JSONLEventWriter {
         guard JSONSerialization.isValidJSONObject(object),
               let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
         else { return }
-        FileHandle.standardOutput.write(data + Data("\n".utf8))
+        StandardStreams.writeOutput(data + Data("\n".utf8))
     }
 
     /// An `Encodable` value as a JSON object for an event field.

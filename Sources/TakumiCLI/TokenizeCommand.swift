@@ -20,7 +20,7 @@ public struct TokenizeCommand: ParsableCommand {
 
     public func run() throws {
         let console = Console()
-        let input = try text ?? readStandardInput()
+        let input = try text ?? readStandardInput(command: "tokenize")
         let tokenizer = try Tokenizer(ggufPath: try modelOptions.resolvedPath())
         let ids = tokenizer.encode(input, parseSpecial: true)
         if json {
@@ -31,8 +31,13 @@ public struct TokenizeCommand: ParsableCommand {
     }
 }
 
-/// All of stdin as UTF-8 text (invalid bytes become U+FFFD).
-func readStandardInput() throws -> String {
-    let data = FileHandle.standardInput.readDataToEndOfFile()
-    return String(decoding: data, as: UTF8.self)
+/// All of stdin as UTF-8 text (invalid bytes become U+FFFD); a closed or unreadable stdin
+/// is one clear line on stderr and exit status 1.
+func readStandardInput(command: String) throws -> String {
+    do {
+        return String(decoding: try StandardStreams.readInput(), as: UTF8.self)
+    } catch {
+        Console().diagnostic("takumi \(command): \(error)")
+        throw ExitCode.failure
+    }
 }

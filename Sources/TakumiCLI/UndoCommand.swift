@@ -4,7 +4,8 @@ import TakumiAgent
 import TakumiGit
 
 /// `takumi undo`: restores the files of the last applied `takumi edit` exactly.
-/// Exit codes: 0 restored, 1 nothing to undo, 3 a file changed since the edit (nothing written).
+/// Exit codes: 0 restored, 1 nothing to undo (or an invalid record, or another edit running),
+/// 3 a file changed since the edit (nothing written).
 public struct UndoCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "undo",
@@ -25,8 +26,10 @@ public struct UndoCommand: ParsableCommand {
     public func run() throws {
         let console = Console()
         do {
-            let repository = try Repository.open(path: FileManager.default.currentDirectoryPath)
+            let repository = try Repository.openFromEnvironment()
             let root = try repository.workingDirectory(for: "undo")
+            let lock = try EditLock.acquire(gitDirectory: repository.gitDirectory, purpose: "takumi undo")
+            defer { lock.release() }
             let (instruction, restored) = try UndoStore(gitDirectory: repository.gitDirectory, workingRoot: root).undo()
             let files = restored.map(\.path)
             if json {

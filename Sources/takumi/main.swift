@@ -1,3 +1,3 @@
 import TakumiCLI
 
-TakumiCommand.main()
+TakumiCommand.runMain()

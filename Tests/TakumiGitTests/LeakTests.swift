@@ -56,19 +56,19 @@ import CLibGit2
         #expect(growth < 128 * 1024, "heap grew by \(growth) bytes over \(iterations) iterations")
     }
 
-    @Test func temporaryWorktreesDoNotLeak() throws {
+    @Test func temporaryCheckoutsDoNotLeak() throws {
         let fixture = try GitFixture()
         try fixture.write("a.txt", "a\n")
         try fixture.commit("one")
         let repo = try Repository.open(path: fixture.root)
-        for _ in 0..<5 { try repo.createTemporaryWorktree().remove() }
+        for _ in 0..<5 { try repo.createTemporaryCheckout().remove() }
         var growth = Int.max
         for _ in 0..<3 {
             let before = heapInUse()
-            for _ in 0..<20 { try repo.createTemporaryWorktree().remove() }
+            for _ in 0..<20 { try repo.createTemporaryCheckout().remove() }
             growth = min(growth, heapInUse() - before)
         }
-        print("leak check: heap grew \(growth) bytes over 20 temporary worktrees (best of 3 rounds)")
-        #expect(growth < 64 * 1024, "heap grew by \(growth) bytes over 20 worktrees")
+        print("leak check: heap grew \(growth) bytes over 20 temporary checkouts (best of 3 rounds)")
+        #expect(growth < 64 * 1024, "heap grew by \(growth) bytes over 20 checkouts")
     }
 }

@@ -27,20 +27,27 @@ public enum CommitMessageFile {
         return kept.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    /// `fileText` with `suggestion` written at the top. Every comment line (and the `-v`
-    /// diff below the scissors) is kept as it was; a template's own text stays below the
-    /// suggestion, so nothing the template asks for is lost.
+    /// `fileText` with `suggestion` written at the top (see the bytes version).
     public static func inserting(_ suggestion: String, into fileText: String,
                                  commentChar: Character = "#") -> String {
+        String(decoding: inserting(suggestion, intoBytes: Data(fileText.utf8), commentChar: commentChar), as: UTF8.self)
+    }
+
+    /// The message file's bytes with `suggestion` written at the top. Every comment line (and
+    /// the `-v` diff below the scissors) is kept as it was; a template's own text stays below
+    /// the suggestion, so nothing the template asks for is lost. What is not Takumi's is kept
+    /// byte for byte, whatever its encoding (a Latin-1 `commit.template` stays Latin-1).
+    public static func inserting(_ suggestion: String, intoBytes file: Data,
+                                 commentChar: Character = "#") -> Data {
         let message = suggestion.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !message.isEmpty else { return fileText }
-        if userContent(of: fileText, commentChar: commentChar).isEmpty {
+        guard !message.isEmpty else { return file }
+        if userContent(of: String(decoding: file, as: UTF8.self), commentChar: commentChar).isEmpty {
             // Only comments (and blank lines before them): drop the leading blank lines and
             // keep one blank line between the message and git's comments, as git does.
-            let rest = fileText.drop(while: { $0 == "\n" || $0 == "\r" || $0 == " " || $0 == "\t" })
-            return rest.isEmpty ? message + "\n" : message + "\n\n" + rest
+            let rest = file.drop(while: { [0x0A, 0x0D, 0x20, 0x09].contains($0) })
+            return rest.isEmpty ? Data((message + "\n").utf8) : Data((message + "\n\n").utf8) + rest
         }
-        return message + "\n\n" + fileText
+        return Data((message + "\n\n").utf8) + file
     }
 
     /// git's comment character for `core.commentChar` (`#` when unset or `auto`).

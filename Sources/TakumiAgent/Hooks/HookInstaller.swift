@@ -5,7 +5,8 @@ import Foundation
 /// A hook that was there before (another tool's, the user's own) is never replaced: it is
 /// renamed to `NAME.pre-takumi`, our script runs it first and keeps its decision, and
 /// `uninstall` renames it back. A hook file carrying `HookScript.marker` is ours, so a second
-/// install only refreshes it (never chains ours behind ours).
+/// install only refreshes it (never chains ours behind ours). Hooks are moved with rename(2),
+/// so a backup is the very file (bytes, mode, a link as a link) and comes back as it was.
 public struct HookInstaller: Sendable {
     public enum InstallOutcome: Equatable, Sendable {
         case installed
@@ -51,8 +52,17 @@ public struct HookInstaller: Sendable {
 
     public func status(_ kind: GitHookKind) -> Status {
         guard exists(hookPath(kind)) else { return .notInstalled }
-        guard let text = readText(hookPath(kind)), HookScript.isTakumiHook(text) else { return .foreign }
-        return .installed(chained: exists(chainedPath(kind)))
+        return isOurs(hookPath(kind)) ? .installed(chained: exists(chainedPath(kind))) : .foreign
+    }
+
+    /// Ours only by content, in a regular file of its own: a symbolic link is the user's
+    /// (even one pointing at our script — `ln -s prepare-commit-msg pre-commit`), kept and
+    /// restored as a link.
+    private func isOurs(_ path: String) -> Bool {
+        var info = stat()
+        guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG,
+              let text = readText(path) else { return false }
+        return HookScript.isTakumiHook(text)
     }
 
     @discardableResult

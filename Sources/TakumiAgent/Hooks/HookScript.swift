@@ -15,8 +15,11 @@ public enum HookScript {
     /// Exit status of `takumi hooks run pre-commit` meaning "the review asks to block".
     public static let blockStatus: Int32 = 3
 
+    /// True for a script this version (or one with the same marker) wrote: the marker is its
+    /// second line, right after the shebang — a hook that merely mentions it is not ours.
     public static func isTakumiHook(_ contents: String) -> Bool {
-        contents.contains(marker)
+        let lines = contents.split(separator: "\n", maxSplits: 2, omittingEmptySubsequences: false)
+        return lines.count >= 2 && lines[0].hasPrefix("#!") && lines[1].hasPrefix(marker)
     }
 
     /// The script for `kind`, calling the takumi executable at `takumiPath` (an absolute path

@@ -15,6 +15,8 @@ public struct EditRequest: Sendable {
     public var instruction: String
     /// Repository-relative files the user named (validated by the caller); empty: guess.
     public var paths: [String]
+    /// Directories to guess files in (empty: the whole repository).
+    public var scope: [String] = []
     public var test: TestChoice
     public var format: Settings.FormatChoice
     /// Auto format: files up to this many lines in total are shown and answered whole.

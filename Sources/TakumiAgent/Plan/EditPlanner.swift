@@ -74,7 +74,9 @@ public final class EditPlanner {
         // 3. The files to edit.
         let targetPaths: [(path: String, reason: String)]
         if request.paths.isEmpty {
-            targetPaths = try guessTargets(request.instruction, evidence: evidence, tracked: tracked)
+            let inScope = request.scope.isEmpty ? tracked
+                : tracked.filter { path in request.scope.contains { path.hasPrefix($0 + "/") } }
+            targetPaths = try guessTargets(request.instruction, evidence: evidence, tracked: inScope)
             guard !targetPaths.isEmpty else { throw AgentError.noTargetFound(instruction: request.instruction) }
         } else {
             targetPaths = request.paths.map { ($0, "named on the command line") }
@@ -88,6 +90,9 @@ public final class EditPlanner {
                             answerTokens: 0, promptTokens: 0, notes: notes)
         var targets: [PlannedTarget] = []
         for (path, reason) in targetPaths {
+            // The path rules (nested .git, links, submodules, tool configuration, read-only).
+            try EditTargetRules.check(try RepositoryPath.validate(path, root: root), root: root,
+                                      namedByUser: !request.paths.isEmpty)
             let full = (root as NSString).appendingPathComponent(path)
             let data = FileManager.default.contents(atPath: full)
             let text = try data.map { try TextFile(data: $0, path: path).text } ?? ""
@@ -196,7 +201,8 @@ public final class EditPlanner {
     /// use. Test files are never guessed as targets.
     func guessTargets(_ instruction: String, evidence: TestEvidence, tracked: [String]) throws -> [(path: String, reason: String)] {
         var result: [(String, String)] = []
-        for location in evidence.locations.reversed() where !TestFiles.isTestFile(location.path) {
+        let allowed = Set(tracked)
+        for location in evidence.locations.reversed() where !TestFiles.isTestFile(location.path) && allowed.contains(location.path) {
             if !result.contains(where: { $0.0 == location.path }) {
                 result.append((location.path, "the failing run points at line \(location.line)"))
             }
@@ -208,8 +214,8 @@ public final class EditPlanner {
                                      cacheDirectory: cacheDirectory)
         request.filter = ContextPathFilter()
         let selection = try ContextSelector(repository: repository, tokenCounter: EstimatingTokenCounter()).select(request)
-        for file in selection.files where !TestFiles.isTestFile(file.path) && SourceLanguage(path: file.path) != nil
-            || CodeStructure.family(forPath: file.path) != nil && !TestFiles.isTestFile(file.path) {
+        for file in selection.files where !TestFiles.isTestFile(file.path) && allowed.contains(file.path)
+            && (SourceLanguage(path: file.path) != nil || CodeStructure.family(forPath: file.path) != nil) {
             result.append((file.path, "\(file.reason.rawValue): \(file.detail)"))
             if result.count >= 1 { break }
         }

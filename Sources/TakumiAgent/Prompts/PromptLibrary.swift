@@ -104,6 +104,10 @@ public struct PromptLibrary: Sendable {
         let template: MustacheTemplate
         do {
             template = try MustacheTemplate(string: "{{% CONTENT_TYPE: TEXT}}" + templateText)
+        } catch let error as MustacheTemplate.ParserError {
+            // File and line, not the parser's internal dump.
+            let line = error.context.line.trimmingCharacters(in: .whitespaces)
+            throw AgentError.templateInvalid(path: path, reason: "line \(error.context.lineNumber): \(error.error) in '\(line.replacingOccurrences(of: "{{% CONTENT_TYPE: TEXT}}", with: ""))'")
         } catch {
             throw AgentError.templateInvalid(path: path, reason: "\(error)")
         }

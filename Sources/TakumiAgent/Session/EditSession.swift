@@ -143,16 +143,18 @@ public final class EditSession {
         report.files = accepted.map(\.path)
         if !options.dryRun {
             try checkCancelled()
-            // The undo record first: an applied edit must always be undoable.
+            // The undo record first (pending, beside the previous one): an applied edit must
+            // always be undoable, and a refused one must not cost the previous record.
             let undo = UndoStore(gitDirectory: repository.gitDirectory, workingRoot: root)
-            try undo.save(accepted, instruction: plan.instruction)
+            try undo.savePending(accepted, instruction: plan.instruction)
             do {
                 // Refuses (writing nothing) if a target changed since it was planned.
                 try ChangeWriter(root: root).write(accepted)
             } catch {
-                undo.discard()
+                undo.discardPending()
                 throw error
             }
+            try undo.commitPending()
             report.applied = true
             onEvent(.applied(files: report.files))
         }
@@ -192,6 +194,7 @@ public final class EditSession {
         let editable = Set(plan.targets.map(\.path))
         for op in operations {
             let path = try RepositoryPath.validate(op.path, root: root)
+            try EditTargetRules.check(path, root: root, namedByUser: editable.contains(path))
             if editable.contains(path) { continue }
             let exists = FileManager.default.fileExists(atPath: (root as NSString).appendingPathComponent(path))
             if exists || { if case .delete = op { return true } else { return false } }() {

@@ -31,10 +31,12 @@ public struct TestReport: Equatable, Sendable, Codable {
     }
 }
 
-/// Runs the test command on an isolated copy of the repository: a temporary linked worktree
-/// at HEAD, plus the user's uncommitted changes (staged, unstaged, untracked; ignored files
-/// are not copied), plus the candidate edit. The user's working tree, index, stash and refs are
-/// never touched; the worktree is removed afterwards, whatever happens.
+/// Runs the test command on an isolated copy of the repository: a private checkout of HEAD
+/// (its own refs, index, stash and object directory, the user's objects borrowed read-only),
+/// plus the user's uncommitted changes (staged, unstaged, untracked; ignored files are not
+/// copied), plus the candidate edit. A test that runs git changes only the copy; the user's
+/// working tree, index, stash, refs and objects are never touched, and the copy is removed
+/// afterwards, whatever happens.
 public struct IsolatedTestRunner: Sendable {
     public var repository: Repository
     public var command: String
@@ -47,27 +49,32 @@ public struct IsolatedTestRunner: Sendable {
         self.command = command
         self.runner = runner
         // A hook's git variables would point the tests at the user's repository.
-        self.environment = environment.filter { !["GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX",
-                                                  "GIT_OBJECT_DIRECTORY", "GIT_COMMON_DIR"].contains($0.key) }
+        self.environment = environment.filter { !IsolatedTestRunner.repositoryVariables.contains($0.key) }
     }
+
+    /// git's variables that name a repository, index or object store (a hook sets some).
+    static let repositoryVariables: Set<String> = [
+        "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX", "GIT_OBJECT_DIRECTORY", "GIT_COMMON_DIR",
+        "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_NAMESPACE", "GIT_QUARANTINE_PATH", "GIT_CEILING_DIRECTORIES",
+    ]
 
     /// Runs the tests with `candidate` applied (an empty candidate runs the baseline).
     public func run(candidate: [EditedFile]) throws -> TestReport {
         _ = try repository.workingDirectory(for: "run tests")
-        let worktree: TemporaryWorktree
+        let copy: TemporaryCheckout
         do {
-            worktree = try repository.createTemporaryWorktree()
+            copy = try repository.createTemporaryCheckout()
         } catch {
             throw AgentError.isolationFailed(reason: "\(error)")
         }
-        defer { try? worktree.remove() }
+        defer { copy.remove() }
         do {
-            try worktree.copyUncommittedChanges(from: repository)
+            try copy.copyUncommittedChanges(from: repository)
         } catch {
             throw AgentError.isolationFailed(reason: "\(error)")
         }
-        try ChangeWriter(root: worktree.path).write(candidate)
-        let result = try runner.run(command, in: worktree.path, environment: environment)
+        try ChangeWriter(root: copy.path).write(candidate)
+        let result = try runner.run(command, in: copy.path, environment: environment)
         var report = TestReport(command: command, exitCode: result.exitCode, durationSeconds: result.durationSeconds,
                                 outputTail: result.outputTail, timedOut: result.timedOut,
                                 passed: result.exitCode == 0 && !result.timedOut && !result.interrupted,

@@ -28,7 +28,8 @@ public struct ProcessResult: Equatable, Sendable {
 
 /// Runs a shell command in its own process group, with a time limit: on timeout (or when the
 /// cancellation flag is set) the whole group gets SIGTERM, then SIGKILL after a grace period,
-/// so test runners' children (servers, workers) die with them. Output goes to a temporary file
+/// so test runners' children (servers, workers) die with them; when the command ends, every
+/// process it started is killed (`ProcessTree`), even one that left the group. Output goes to a temporary file
 /// (no pipe to fill up and block the child).
 public struct ProcessRunner: Sendable {
     public var timeLimit: Double
@@ -64,6 +65,8 @@ public struct ProcessRunner: Sendable {
         sigaddset(&defaultSignals, SIGINT)
         sigaddset(&defaultSignals, SIGTERM)
         sigaddset(&defaultSignals, SIGPIPE)
+        sigaddset(&defaultSignals, SIGHUP)
+        sigaddset(&defaultSignals, SIGQUIT)
         posix_spawnattr_setsigdefault(&attributes, &defaultSignals)
         var emptyMask = sigset_t()
         sigemptyset(&emptyMask)
@@ -73,7 +76,11 @@ public struct ProcessRunner: Sendable {
         // The directory change happens in the child shell (posix_spawn_file_actions_addchdir_np
         // is not exported by this glibc's headers); arguments are passed positionally, unquoted.
         let argv = ["/bin/sh", "-c", "cd -- \"$1\" || exit 127; exec /bin/sh -c \"$2\"", "sh", directory, command]
-        let envp = environment.map { "\($0.key)=\($0.value)" }
+        // Every process of this run carries the marker, so none survives it (ProcessTree).
+        let runID = UUID().uuidString
+        var markedEnvironment = environment
+        markedEnvironment[ProcessTree.markerVariable] = runID
+        let envp = markedEnvironment.map { "\($0.key)=\($0.value)" }
         var pid = pid_t()
         let start = Date()
         let spawnCode = withCStrings(argv) { cArgv in
@@ -105,8 +112,10 @@ public struct ProcessRunner: Sendable {
             }
             usleep(10_000)
         }
-        // Leftovers of the group (background children) go too.
+        // Leftovers of the group (background children) go too, and so does anything that
+        // left the group (setsid, daemons) but still carries this run's marker.
         kill(-pid, SIGKILL)
+        ProcessTree.killMarked(runID)
         let duration = Date().timeIntervalSince(start)
 
         let exitCode: Int32
