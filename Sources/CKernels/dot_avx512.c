@@ -280,10 +280,18 @@ NX_DISPATCH(rows_q6_K_512, 8)
  * token apply the 16 group scales: about half the instructions of the natural-order kernels
  * above (no int16 stage, the scales applied per group instead of per 32-value product). */
 
-/* The 8 bytes at p, each twice: [p0 p0 p1 p1 ... p7 p7] as 16 floats times `scale`. */
-INLINE TGT512 __m512 pairs_times(const uint8_t *p, float scale) {
+/* The group dot products of quants q with one token's super-block: the 4 vpdpbusd leave
+ * group g's integer dot product in lane g. */
+INLINE TGT512 __m512i x16_group_dots(const __m512i q[4], const blk_q8_K_x16 *xb) {
+    __m512i s = _mm512_setzero_si512();
+    for (int k = 0; k < 4; k++) s = _mm512_dpbusd_epi32(s, q[k], _mm512_loadu_si512((const void *)(xb->qs + 64 * k)));
+    return s;
+}
+
+/* The 8 bytes at p, each twice, as 16 int32 lanes. */
+INLINE TGT512 __m512i pairs_i32(const uint8_t *p) {
     __m128i v = _mm_shuffle_epi8(load_8_bytes(p), _mm_setr_epi8(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7));
-    return _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(v)), _mm512_set1_ps(scale));
+    return _mm512_cvtepu8_epi32(v);
 }
 
 INLINE TGT512 void rows_q4_K_x16_512_nx(int64_t n, const blk_q4_K_x16 *w, const blk_q8_K_x16 *x0, size_t stride,
@@ -293,17 +301,16 @@ INLINE TGT512 void rows_q4_K_x16_512_nx(int64_t n, const blk_q4_K_x16 *w, const 
     for (int t = 0; t < NX; t++) acc[t] = _mm512_setzero_ps();
     for (int64_t i = 0; i < n / QK_K; i++) {
         __m512i l0 = _mm512_loadu_si512((const void *)w[i].qs), l1 = _mm512_loadu_si512((const void *)(w[i].qs + 64));
-        __m512i q0 = _mm512_and_si512(l0, low4), q1 = _mm512_and_si512(_mm512_srli_epi16(l0, 4), low4);
-        __m512i q2 = _mm512_and_si512(l1, low4), q3 = _mm512_and_si512(_mm512_srli_epi16(l1, 4), low4);
-        __m512 dsc = pairs_times(w[i].sc, h2f(w[i].d)), dmn = pairs_times(w[i].m, h2f(w[i].dmin));
+        __m512i q[4] = {_mm512_and_si512(l0, low4), _mm512_and_si512(_mm512_srli_epi16(l0, 4), low4),
+                        _mm512_and_si512(l1, low4), _mm512_and_si512(_mm512_srli_epi16(l1, 4), low4)};
+        __m512i sc = pairs_i32(w[i].sc), m = pairs_i32(w[i].m);
+        const float d = h2f(w[i].d), dmin = h2f(w[i].dmin);
         for (int t = 0; t < NX; t++) {
             const blk_q8_K_x16 *xb = (const blk_q8_K_x16 *)((const char *)x0 + t * stride) + i;
-            __m512i s = _mm512_dpbusd_epi32(_mm512_setzero_si512(), q0, _mm512_loadu_si512((const void *)xb->qs));
-            s = _mm512_dpbusd_epi32(s, q1, _mm512_loadu_si512((const void *)(xb->qs + 64)));
-            s = _mm512_dpbusd_epi32(s, q2, _mm512_loadu_si512((const void *)(xb->qs + 128)));
-            s = _mm512_dpbusd_epi32(s, q3, _mm512_loadu_si512((const void *)(xb->qs + 192)));
-            acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_mul_ps(dsc, _mm512_set1_ps(xb->d)), acc[t]);
-            acc[t] = _mm512_fnmadd_ps(dmn, _mm512_loadu_ps(xb->xs), acc[t]);
+            __m512i scaled = _mm512_mullo_epi32(x16_group_dots(q, xb), sc);
+            __m512i mins = _mm512_mullo_epi32(_mm512_loadu_si512((const void *)xb->bs), m);
+            acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(scaled), _mm512_set1_ps(d * xb->d), acc[t]);
+            acc[t] = _mm512_fnmadd_ps(_mm512_cvtepi32_ps(mins), _mm512_set1_ps(dmin * xb->d), acc[t]);
         }
     }
     for (int t = 0; t < NX; t++) out[t] = _mm512_reduce_add_ps(acc[t]);
@@ -318,23 +325,18 @@ INLINE TGT512 void rows_q6_K_x16_512_nx(int64_t n, const blk_q6_K_x16 *w, const 
         __m512i l0 = _mm512_loadu_si512((const void *)w[i].ql), l1 = _mm512_loadu_si512((const void *)(w[i].ql + 64));
         __m512i h = _mm512_loadu_si512((const void *)w[i].qh);
         /* chunk k's two high bits sit at bits 2k..2k+1 of each qh byte: move them to 4..5 */
-        __m512i q0 = _mm512_or_si512(_mm512_and_si512(l0, low4), _mm512_and_si512(_mm512_slli_epi16(h, 4), bits45));
-        __m512i q1 = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(l0, 4), low4),
-                                     _mm512_and_si512(_mm512_slli_epi16(h, 2), bits45));
-        __m512i q2 = _mm512_or_si512(_mm512_and_si512(l1, low4), _mm512_and_si512(h, bits45));
-        __m512i q3 = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(l1, 4), low4),
-                                     _mm512_and_si512(_mm512_srli_epi16(h, 2), bits45));
-        __m512 dsc = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)w[i].sc))),
-                                   _mm512_set1_ps(h2f(w[i].d)));
-        __m512 dsc32 = _mm512_mul_ps(dsc, _mm512_set1_ps(32));
+        __m512i q[4] = {
+            _mm512_or_si512(_mm512_and_si512(l0, low4), _mm512_and_si512(_mm512_slli_epi16(h, 4), bits45)),
+            _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(l0, 4), low4), _mm512_and_si512(_mm512_slli_epi16(h, 2), bits45)),
+            _mm512_or_si512(_mm512_and_si512(l1, low4), _mm512_and_si512(h, bits45)),
+            _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(l1, 4), low4), _mm512_and_si512(_mm512_srli_epi16(h, 2), bits45))};
+        __m512i sc = _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)w[i].sc));
+        const float d = h2f(w[i].d);
         for (int t = 0; t < NX; t++) {
             const blk_q8_K_x16 *xb = (const blk_q8_K_x16 *)((const char *)x0 + t * stride) + i;
-            __m512i s = _mm512_dpbusd_epi32(_mm512_setzero_si512(), q0, _mm512_loadu_si512((const void *)xb->qs));
-            s = _mm512_dpbusd_epi32(s, q1, _mm512_loadu_si512((const void *)(xb->qs + 64)));
-            s = _mm512_dpbusd_epi32(s, q2, _mm512_loadu_si512((const void *)(xb->qs + 128)));
-            s = _mm512_dpbusd_epi32(s, q3, _mm512_loadu_si512((const void *)(xb->qs + 192)));
-            acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_mul_ps(dsc, _mm512_set1_ps(xb->d)), acc[t]);
-            acc[t] = _mm512_fnmadd_ps(dsc32, _mm512_loadu_ps(xb->xs), acc[t]);
+            /* quants are q + 32: subtract 32 * (group sum of x) before the scale */
+            __m512i s = _mm512_sub_epi32(x16_group_dots(q, xb), _mm512_slli_epi32(_mm512_loadu_si512((const void *)xb->bs), 5));
+            acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_mullo_epi32(s, sc)), _mm512_set1_ps(d * xb->d), acc[t]);
         }
     }
     for (int t = 0; t < NX; t++) out[t] = _mm512_reduce_add_ps(acc[t]);

@@ -37,11 +37,12 @@ _Static_assert(sizeof(blk_q8_K) == 292, "Q8_K block is 292 bytes");
  *         scales and mins unpacked to bytes (sub-block j = groups 2j, 2j+1).
  *   Q6_K: ql as Q4_K's qs (low 4 bits); qh[b] bits 2k..2k+1 = high 2 bits of chunk k byte b;
  *         one int8 scale per group. Values are unsigned (0..63, true value q - 32).
- * The activations ("Q8_K_X16") use the same order: qs as above (int8), xs[g] = d * (sum of
- * group g's 16 values), d the Q8_K scale. */
+ * The activations ("Q8_K_X16") use the same order: qs as above (int8), bs[g] = sum of group
+ * g's 16 values (Q8_K's bsums), d the Q8_K scale. Scales multiply the integer group sums
+ * exactly (vpmulld) before the one float multiply by d * dx, as in llama.cpp's K-quant dots. */
 typedef struct { uint8_t qs[128]; uint8_t sc[8]; uint8_t m[8]; tk_half d, dmin; } blk_q4_K_x16;
 typedef struct { uint8_t ql[128]; uint8_t qh[64]; int8_t sc[16]; tk_half d; } blk_q6_K_x16;
-typedef struct { int8_t qs[256]; float xs[16]; float d; float pad[15]; } blk_q8_K_x16;
+typedef struct { int8_t qs[256]; int32_t bs[16]; float d; float pad[15]; } blk_q8_K_x16;
 _Static_assert(sizeof(blk_q4_K_x16) == 148, "Q4_K_X16 block is 148 bytes");
 _Static_assert(sizeof(blk_q6_K_x16) == 210, "Q6_K_X16 block is 210 bytes");
 _Static_assert(sizeof(blk_q8_K_x16) == 384, "Q8_K_X16 block is 384 bytes");

@@ -113,7 +113,7 @@ void tk_q8_K_to_x16(const blk_q8_K *src, blk_q8_K_x16 *dst, int64_t nb) {
         for (int g = 0; g < 16; g++)
             for (int k = 0; k < 4; k++) out[16 * k + g] = in[4 * g + k];
         memcpy(dst[i].qs, out, sizeof out);
-        for (int g = 0; g < 16; g++) dst[i].xs[g] = src[i].d * (float)src[i].bsums[g];
+        for (int g = 0; g < 16; g++) dst[i].bs[g] = src[i].bsums[g];
         dst[i].d = src[i].d;
         memset(dst[i].pad, 0, sizeof dst[i].pad);
     }
@@ -136,7 +136,8 @@ static inline int group_dot(const uint8_t q[4][64], const int8_t *xq, int g) {
     return s;
 }
 
-/* y = sum over super-blocks and groups of xd * (d * sc_g * S_g) - dmin * m_g * xs_g */
+/* y = sum over super-blocks and groups of xd * (d * (sc_g * S_g) - dmin * (m_g * bs_g)),
+ * the integer products exact, as the kernel computes them */
 static float dot_q4_K_x16(int64_t n, const blk_q4_K_x16 *w, const blk_q8_K_x16 *x) {
     float sum = 0;
     for (int64_t i = 0; i < n / QK_K; i++) {
@@ -148,15 +149,14 @@ static float dot_q4_K_x16(int64_t n, const blk_q4_K_x16 *w, const blk_q8_K_x16 *
             }
         float d = tk_fp16_to_f32(w[i].d), dmin = tk_fp16_to_f32(w[i].dmin);
         for (int g = 0; g < 16; g++) {
-            sum += (float)group_dot((const uint8_t(*)[64])q, x[i].qs, g) * (d * w[i].sc[g / 2] * x[i].d);
-            sum -= dmin * w[i].m[g / 2] * x[i].xs[g];
+            sum += (float)(group_dot((const uint8_t(*)[64])q, x[i].qs, g) * w[i].sc[g / 2]) * (d * x[i].d);
+            sum -= (float)(w[i].m[g / 2] * x[i].bs[g]) * (dmin * x[i].d);
         }
     }
     return sum;
 }
 
-/* y = sum of xd * d * sc_g * (S_g - 32 * sum_g x), written as the kernel does it:
- * S_g * (d sc_g xd) - 32 d sc_g * xs_g */
+/* y = sum of xd * d * (sc_g * (S_g - 32 * bs_g)), the integer part exact as in the kernel */
 static float dot_q6_K_x16(int64_t n, const blk_q6_K_x16 *w, const blk_q8_K_x16 *x) {
     float sum = 0;
     for (int64_t i = 0; i < n / QK_K; i++) {
@@ -168,11 +168,8 @@ static float dot_q6_K_x16(int64_t n, const blk_q6_K_x16 *w, const blk_q8_K_x16 *
                 q[k][b] = (uint8_t)(low | ((w[i].qh[b] >> (2 * k)) & 3) << 4);
             }
         float d = tk_fp16_to_f32(w[i].d);
-        for (int g = 0; g < 16; g++) {
-            float dsc = d * w[i].sc[g];
-            sum += (float)group_dot((const uint8_t(*)[64])q, x[i].qs, g) * (dsc * x[i].d);
-            sum -= 32 * dsc * x[i].xs[g];
-        }
+        for (int g = 0; g < 16; g++)
+            sum += (float)(w[i].sc[g] * (group_dot((const uint8_t(*)[64])q, x[i].qs, g) - 32 * x[i].bs[g])) * (d * x[i].d);
     }
     return sum;
 }
