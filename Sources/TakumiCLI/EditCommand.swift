@@ -90,6 +90,10 @@ public struct EditCommand: ParsableCommand {
             throw ExitCode.failure
         } catch let error as ExitCode {
             throw error
+        } catch let error as ValidationError {
+            if json || jsonl { EditCommand.printError(kind: "usage", message: error.message, jsonl: jsonl) }
+            console.diagnostic("takumi edit: \(error.message)")
+            throw ExitCode(64)
         } catch {
             // Model files, the engine, I/O: one line naming the problem, exit 1.
             if json || jsonl { EditCommand.printError(kind: "error", message: "\(error)", jsonl: jsonl) }

@@ -42,7 +42,9 @@ public final class TemporaryCheckout: @unchecked Sendable {
         for entry in try source.status().entries {
             var paths = [entry.path]
             if let original = entry.originalPath { paths.append(original) }
-            for relative in paths {
+            // A nested repository shows as an untracked "dir/": it is not this repository's
+            // content (git does not track into it), so the copy leaves it out.
+            for relative in paths where !relative.hasSuffix("/") {
                 try Repository.validateRelativePath(relative)
                 let from = sourceRoot + relative
                 let to = path + "/" + relative

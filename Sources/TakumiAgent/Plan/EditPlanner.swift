@@ -54,6 +54,13 @@ public final class EditPlanner {
         }
         if let testCommand { notes.append("test command: \(testCommand) (\(testReason ?? ""))") }
 
+        // Named files are read before the locating run, so a change the user makes while the
+        // tests run is caught by the race check, not taken into the snapshot.
+        var early: [String: Data?] = [:]
+        for path in request.paths {
+            early[path] = FileManager.default.contents(atPath: (root as NSString).appendingPathComponent(path))
+        }
+
         // 2. One run of the tests as they are: what fails, and where.
         var baseline: TestReport?
         var evidence = TestEvidence.empty
@@ -94,7 +101,7 @@ public final class EditPlanner {
             try EditTargetRules.check(try RepositoryPath.validate(path, root: root), root: root,
                                       namedByUser: !request.paths.isEmpty)
             let full = (root as NSString).appendingPathComponent(path)
-            let data = FileManager.default.contents(atPath: full)
+            let data = early[path] ?? FileManager.default.contents(atPath: full)
             let text = try data.map { try TextFile(data: $0, path: path).text } ?? ""
             let lineCount = TextFile.split(text).0.count
             targets.append(PlannedTarget(path: path, snapshot: data, text: text, lineCount: lineCount, reason: reason,
