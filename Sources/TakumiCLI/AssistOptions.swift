@@ -16,12 +16,16 @@ struct AssistOptions: ParsableArguments {
         "Give up after this many seconds (model loading included).", valueName: "SECONDS"))
     var timeLimit: Double?
 
-    /// Settings from config files and environment with these flags laid over them.
-    func settings(repositoryRoot: String?, environment: [String: String]) throws -> AssistSettings {
-        var flags = AssistSettings()
+    /// Settings from config files and environment with these flags laid over them; warnings
+    /// (unknown config keys) go to `warn`, by default stderr.
+    func settings(repositoryRoot: String?, environment: [String: String],
+                  warn: (String) -> Void = { Console().diagnostic("takumi: warning: \($0)") }) throws -> Settings {
+        var flags = Settings()
         flags.model = modelOptions.model.flatMap { $0.isEmpty ? nil : $0 }
         flags.prompts = prompts
-        return flags.over(try AssistSettings.load(repositoryRoot: repositoryRoot, environment: environment))
+        let (settings, warnings) = try Settings.load(repositoryRoot: repositoryRoot, environment: environment, flags: flags)
+        warnings.forEach(warn)
+        return settings
     }
 
     /// `--time-limit`, else `configured` (nil: none); 0 or less means none.
@@ -30,11 +34,11 @@ struct AssistOptions: ParsableArguments {
         return timeLimit > 0 ? timeLimit : nil
     }
 
-    func promptLibrary(_ settings: AssistSettings, repositoryRoot: String?, environment: [String: String]) -> PromptLibrary {
+    func promptLibrary(_ settings: Settings, repositoryRoot: String?, environment: [String: String]) -> PromptLibrary {
         PromptLibrary(explicitDirectory: settings.prompts, environment: environment, repositoryRoot: repositoryRoot)
     }
 
-    func makeGenerator(_ settings: AssistSettings, environment: [String: String]) throws -> TextGenerator {
+    func makeGenerator(_ settings: Settings, environment: [String: String]) throws -> TextGenerator {
         try ModelConnection.makeGenerator(spec: settings.model, modelOptions: modelOptions, environment: environment)
     }
 }

@@ -29,7 +29,9 @@ struct CompleteCommand: ParsableCommand {
                 throw AgentError.fileNotReadable(path: "<stdin>", reason: "the buffer is not UTF-8 text")
             }
             let root = (try? ChangeSource.openFromEnvironment())?.rootPath
-            let settings = try assist.settings(repositoryRoot: root, environment: environment)
+            let settings = try assist.settings(repositoryRoot: root, environment: environment) { warning in
+                if verbose || console.stderrIsTTY { console.diagnostic("takumi: warning: \(warning)") }
+            }
             let generator = try assist.makeGenerator(settings, environment: environment)
             var completer = FillInMiddleCompleter(generator: generator)
             completer.maxTokens = maxTokens

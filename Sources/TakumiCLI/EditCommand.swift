@@ -38,13 +38,16 @@ public struct EditCommand: ParsableCommand {
     @Flag(name: .long, help: "Print the diff of the passing candidate; write nothing.")
     public var dryRun = false
 
-    @Flag(name: .long, help: "Print one JSON document: {applied, attempts, diff, files, ...}.")
+    @Flag(name: .long, help: "Print one JSON document: {applied, attempts, diff, files, ...} (errors too: {error: {kind, message}}).")
     public var json = false
+
+    @Flag(name: .long, help: "Stream JSON events, one per line: context, attempt, token, test, applied, error, result.")
+    public var jsonl = false
 
     @Option(name: .long, help: "Candidates to try, each with the previous failure fed back (default 3).")
     public var attempts: Int?
 
-    @Option(name: .long, help: ArgumentHelp("Answer format: auto, search-replace or whole-file.", valueName: "FORMAT"))
+    @Option(name: .long, help: ArgumentHelp("Answer format: auto, whole-file, regions or search-replace.", valueName: "FORMAT"))
     public var format: String?
 
     @Option(name: .long, help: ArgumentHelp("Test time limit in seconds (default 300).", valueName: "SECONDS"))
@@ -59,15 +62,25 @@ public struct EditCommand: ParsableCommand {
     public init() {}
 
     public mutating func validate() throws {
+        do {
+            try checkArguments()
+        } catch let error as ValidationError {
+            if json || jsonl { EditCommand.printError(kind: "usage", message: error.message, jsonl: jsonl) }
+            throw error
+        }
+    }
+
+    private func checkArguments() throws {
         if instruction.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             throw ValidationError("the instruction is empty")
         }
+        if json && jsonl { throw ValidationError("--json and --jsonl cannot be used together") }
         if noTest && testCommand != nil { throw ValidationError("--test and --no-test cannot be used together") }
         if let a = attempts, !(1...20).contains(a) { throw ValidationError("--attempts must be 1...20, got \(a)") }
-        if let f = format, EditSettings.FormatChoice(rawValue: f) == nil {
-            throw ValidationError("--format must be auto, search-replace or whole-file, got '\(f)'")
+        if let f = format, Settings.FormatChoice(rawValue: f) == nil {
+            throw ValidationError("--format must be auto, whole-file, regions or search-replace, got '\(f)'")
         }
-        if let t = timeout, t < 1 { throw ValidationError("--timeout must be at least 1 second, got \(t)") }
+        if let t = timeout, !(t >= 1) || !t.isFinite { throw ValidationError("--timeout must be a number of seconds >= 1, got \(t)") }
         if let m = maxTokens, m < 16 { throw ValidationError("--max-tokens must be at least 16, got \(m)") }
     }
 
@@ -75,26 +88,47 @@ public struct EditCommand: ParsableCommand {
         let console = Console()
         let interrupt = InterruptHandler()
         defer { interrupt.restore() }
+        let events = jsonl ? JSONLEventWriter() : nil
         do {
-            let report = try execute(console: console, cancellation: interrupt.flag)
-            try print(report, console: console)
+            let report = try execute(console: console, cancellation: interrupt.flag, events: events)
+            if let events {
+                events.emit("result", ["edit": JSONLEventWriter.object(report)])
+            } else {
+                try print(report, console: console)
+            }
             if !report.passed { throw ExitCode(2) }
         } catch let error as AgentError {
-            if json { try? console.json(ErrorReport(applied: false, error: error.description, errorKind: error.kind)) }
+            if json || jsonl { EditCommand.printError(kind: error.kind, message: error.description, jsonl: jsonl) }
             throw EditCommand.exit(for: error, console: console)
         } catch let error as GitError {
-            if json { try? console.json(ErrorReport(applied: false, error: error.description, errorKind: "git")) }
+            if json || jsonl { EditCommand.printError(kind: "git", message: error.description, jsonl: jsonl) }
+            console.diagnostic("takumi edit: \(error)")
+            throw ExitCode.failure
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            // Model files, the engine, I/O: one line naming the problem, exit 1.
+            if json || jsonl { EditCommand.printError(kind: "error", message: "\(error)", jsonl: jsonl) }
             console.diagnostic("takumi edit: \(error)")
             throw ExitCode.failure
         }
     }
 
-    /// What `--json` prints when the run ends in an error instead of a report.
+    /// What `--json` prints when the run ends in an error instead of a report:
+    /// `{"applied": false, "passed": false, "error": {"kind", "message"}}`; `--jsonl` an `error` event.
+    static func printError(kind: String, message: String, jsonl: Bool) {
+        if jsonl {
+            JSONLEventWriter().emit("error", ["kind": kind, "message": message])
+            return
+        }
+        try? Console().json(ErrorReport(error: ErrorReport.Detail(kind: kind, message: message)))
+    }
+
     struct ErrorReport: Encodable {
-        var applied: Bool
-        var error: String
-        var errorKind: String
-        enum CodingKeys: String, CodingKey { case applied, error, errorKind = "error_kind" }
+        struct Detail: Encodable { var kind: String; var message: String }
+        var applied = false
+        var passed = false
+        var error: Detail
     }
 
     static func exit(for error: AgentError, console: Console) -> ExitCode {
@@ -103,82 +137,77 @@ public struct EditCommand: ParsableCommand {
         case .cancelled: return ExitCode(130)
         case .fileChangedSinceRead: return ExitCode(3)
         case .testCommandNotDetected: return ExitCode(4)
-        case .configSyntax, .configValue, .unsafePath: return ExitCode(64)
+        case .configSyntax, .configValue, .unsafePath, .noTargetFound: return ExitCode(64)
         default: return ExitCode.failure
         }
     }
 
-    func execute(console: Console, cancellation: CancellationFlag) throws -> EditReport {
+    func execute(console: Console, cancellation: CancellationFlag, events: JSONLEventWriter?) throws -> EditReport {
         let environment = ProcessInfo.processInfo.environment
         let repository = try Repository.open(path: FileManager.default.currentDirectoryPath)
         let root = try repository.workingDirectory(for: "edit")
         let settings = try resolvedSettings(root: root, environment: environment, console: console)
-
-        var options = EditOptions(instruction: instruction, targetPaths: [])
-        let tracked = (try? repository.trackedFiles().map(\.path)) ?? []
-        if paths.isEmpty {
-            let guess = TargetFileGuesser().guess(instruction: instruction, files: tracked) { path in
-                FileManager.default.contents(atPath: root + path).map { String(decoding: $0, as: UTF8.self) }
-            }
-            guard !guess.targets.isEmpty else {
-                throw ValidationError("no file to edit could be guessed from the instruction; name the files: takumi edit \"…\" PATH…")
-            }
-            options.targetPaths = guess.targets
-            options.context = guess.relatedTests.compactMap { readPromptFile($0, root: root) }
-            console.progress("editing \(guess.targets.joined(separator: ", ")) (\(guess.reason))")
-        } else {
-            options.targetPaths = try paths.map { try repositoryRelative($0, root: root) }
-            let related = TargetFileGuesser().relatedTests(for: options.targetPaths, in: tracked)
-            options.context = related.compactMap { readPromptFile($0, root: root) }
-        }
-        options.format = settings.format ?? .auto
-        options.wholeFileMaxLines = settings.wholeFileMaxLines ?? 150
-        options.attempts = settings.attempts ?? 3
-        options.maxTokens = settings.maxTokens ?? 1536
-        options.temperature = settings.temperature ?? 0
-        options.testTimeout = settings.testTimeout ?? 300
-        options.dryRun = dryRun
-        if !noTest {
-            if let command = settings.testCommand {
-                options.testCommand = command
-            } else if let detected = TestCommandDetector.detect(root: root) {
-                options.testCommand = detected.command
-                console.progress("test command: \(detected.command) (\(detected.reason))")
-            } else {
-                throw AgentError.testCommandNotDetected(root: root)
-            }
-        }
+        let targetPaths = try paths.map { try repositoryRelative($0, root: root) }
 
         let library = PromptLibrary(explicitDirectory: prompts ?? settings.prompts, environment: environment, repositoryRoot: root)
         var modelOptions = self.modelOptions
         if modelOptions.model == nil { modelOptions.model = settings.model }
         console.progress("loading model…")
         let generator = try makeTextGenerator(modelOptions)
-        let session = EditSession(repository: repository, generator: generator, prompts: EditPromptBuilder(library: library),
-                                  options: options, cancellation: cancellation)
+        let builder = EditPromptBuilder(library: library)
+
+        let planner = EditPlanner(repository: repository, counter: GeneratorTokenCounter(generator: generator),
+                                  prompts: builder, cancellation: cancellation)
+        planner.testTimeLimit = settings.testTimeout ?? 300
+        planner.cacheDirectory = ContextCommand.cacheDirectory(environment: environment)
+        planner.onProgress = { console.progress($0) }
+        let test: EditRequest.TestChoice = noTest ? .none : settings.testCommand.map { .command($0) } ?? .detect
+        let request = EditRequest(instruction: instruction, paths: targetPaths, test: test,
+                                  format: settings.format ?? .auto, wholeFileMaxLines: settings.wholeFileMaxLines ?? 150,
+                                  contextTokens: modelOptions.context, maxAnswerTokens: settings.maxTokens ?? 1536)
+        let plan = try planner.plan(request)
+        for note in plan.notes { console.progress(note) }
+        events?.emit("context", ["files": plan.targets.map(\.path), "model": generator.modelDescription,
+                                 "format": plan.format.rawValue, "prompt_tokens": plan.promptTokens,
+                                 "regions": plan.targets.flatMap { t in (t.regions ?? []).map { "\(t.path):\($0.startLine)-\($0.endLine)" } },
+                                 "test_command": plan.testCommand ?? NSNull()])
+
+        var options = EditOptions()
+        options.attempts = settings.attempts ?? 3
+        options.temperature = settings.temperature ?? 0
+        options.testTimeout = settings.testTimeout ?? 300
+        options.dryRun = dryRun
+        let session = EditSession(repository: repository, generator: generator, prompts: builder,
+                                  plan: plan, options: options, cancellation: cancellation)
         session.onProgress = { console.progress($0) }
+        if let events {
+            session.onText = { events.emit("token", ["text": $0]) }
+            session.onEvent = { event in
+                switch event {
+                case let .attempt(number, format): events.emit("attempt", ["number": number, "format": format])
+                case let .rejected(number, reason): events.emit("rejected", ["number": number, "reason": reason])
+                case let .test(number, passed, report):
+                    events.emit("test", ["number": number, "passed": passed, "command": report.command,
+                                         "exit_code": Int(report.exitCode), "output": report.outputTail])
+                case let .applied(files): events.emit("applied", ["files": files])
+                }
+            }
+        }
         return try session.run()
     }
 
-    private func resolvedSettings(root: String, environment: [String: String], console: Console) throws -> EditSettings {
-        var flags = EditSettings()
+    private func resolvedSettings(root: String, environment: [String: String], console: Console) throws -> Settings {
+        var flags = Settings()
         flags.model = modelOptions.model
         flags.prompts = prompts
-        flags.format = format.flatMap(EditSettings.FormatChoice.init(rawValue:))
+        flags.format = format.flatMap(Settings.FormatChoice.init(rawValue:))
         flags.attempts = attempts
         flags.maxTokens = maxTokens
         flags.testCommand = testCommand
         flags.testTimeout = timeout
-        let (settings, warnings) = try EditSettings.load(repositoryRoot: String(root.dropLast(root.hasSuffix("/") ? 1 : 0)),
-                                                         environment: environment, flags: flags)
+        let (settings, warnings) = try Settings.load(repositoryRoot: root, environment: environment, flags: flags)
         for warning in warnings { console.diagnostic("takumi: warning: \(warning)") }
         return settings
-    }
-
-    private func readPromptFile(_ path: String, root: String) -> PromptFile? {
-        guard let data = FileManager.default.contents(atPath: root + path), data.count <= 32_000,
-              let file = try? TextFile(data: data, path: path) else { return nil }
-        return PromptFile(path: path, text: file.text)
     }
 
     /// A path given on the command line (relative to the current directory) as a path

@@ -33,7 +33,8 @@ struct FilterCommand: ParsableCommand {
         let showDiagnostics = verbose || console.stderrIsTTY
         let root = (try? ChangeSource.openFromEnvironment())?.rootPath
         // A broken config must not cost the selection: fall back to the defaults.
-        let settings = (try? assist.settings(repositoryRoot: root, environment: environment)) ?? AssistSettings.defaults
+        let warn: (String) -> Void = { if showDiagnostics { console.diagnostic("takumi: warning: \($0)") } }
+        let settings = (try? assist.settings(repositoryRoot: root, environment: environment, warn: { _ in })) ?? Settings.defaults
         let limit = assist.timeLimit(orElse: settings.filterTimeLimit)
         if let limit {
             // A hard stop when even the model load overruns: echo the input, as for any failure.
@@ -54,7 +55,7 @@ struct FilterCommand: ParsableCommand {
                 fileText = FileManager.default.contents(atPath: file).map { String(decoding: $0, as: UTF8.self) }
                 if fileText == nil && showDiagnostics { console.diagnostic("takumi: cannot read \(file); no context used") }
             }
-            let settings = try assist.settings(repositoryRoot: root, environment: environment)
+            let settings = try assist.settings(repositoryRoot: root, environment: environment, warn: warn)
             let generator = try assist.makeGenerator(settings, environment: environment)
             let filter = EditorFilter(generator: generator,
                                       render: assist.promptLibrary(settings, repositoryRoot: root, environment: environment).render)

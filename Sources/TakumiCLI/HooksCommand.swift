@@ -166,7 +166,7 @@ struct HooksRunCommand: ParsableCommand {
         let arguments = hookArguments.first == "--" ? Array(hookArguments.dropFirst()) : hookArguments
         // Until the settings are read, the built-in limit guards against a stuck start.
         let watchdog = HookWatchdog(hook: kind.rawValue,
-                                    seconds: (assist.timeLimit ?? AssistSettings.defaults.hookTimeLimit ?? 10) + 3)
+                                    seconds: (assist.timeLimit ?? Settings.defaults.hookTimeLimit ?? 10) + 3)
         do {
             let git = try ChangeSource.openFromEnvironment()
             let settings = try assist.settings(repositoryRoot: git.rootPath, environment: environment)
@@ -195,7 +195,7 @@ struct HooksRunCommand: ParsableCommand {
 
     private struct HookContext {
         var git: ChangeSource
-        var settings: AssistSettings
+        var settings: Settings
         var language: MessageLanguage?
         var deadline: GenerationDeadline?
         var environment: [String: String]

@@ -122,7 +122,16 @@ import Testing
         #expect(none.status == 4 && none.stderr.contains("--test"))
         let noneJSON = try takumi(["edit", "Fix add", "calc.py", "--model", "scripted:" + repo.answerPath, "--json"], in: repo)
         let object = try JSONSerialization.jsonObject(with: Data(noneJSON.stdout.utf8)) as? [String: Any]
-        #expect(noneJSON.status == 4 && object?["error_kind"] as? String == "testCommandNotDetected")
+        let error = object?["error"] as? [String: Any]
+        #expect(noneJSON.status == 4 && error?["kind"] as? String == "testCommandNotDetected")
+        #expect((error?["message"] as? String)?.contains("--test") == true && object?["applied"] as? Bool == false)
+        // Usage errors are JSON documents too under --json, and --jsonl streams an error event.
+        let usageJSON = try takumi(["edit", "x", "--format", "diff", "--json"], in: repo)
+        let usage = try JSONSerialization.jsonObject(with: Data(usageJSON.stdout.utf8)) as? [String: Any]
+        #expect(usageJSON.status == 64 && (usage?["error"] as? [String: Any])?["kind"] as? String == "usage")
+        let lines = try takumi(["edit", "Fix add", "calc.py", "--model", "scripted:" + repo.answerPath, "--jsonl"], in: repo)
+        let last = try JSONSerialization.jsonObject(with: Data((lines.stdout.split(separator: "\n").last ?? "").utf8)) as? [String: Any]
+        #expect(lines.status == 4 && last?["event"] as? String == "error" && last?["kind"] as? String == "testCommandNotDetected")
     }
 
     @Test func sigtermIsHandledLikeCtrlC() throws {
