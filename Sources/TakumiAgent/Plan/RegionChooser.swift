@@ -71,9 +71,12 @@ public struct RegionChooser: Sendable {
         var used = 0
         var wholeDefinitions = true
         var coveredLines = IndexSet()
+        // Weak evidence beside strong evidence is noise (a word of the instruction that every
+        // function uses): only definitions within reach of the best one are shown.
+        let best = ranked.first.flatMap { scores[$0]?.score } ?? 0
         for index in ranked where regions.count < maxRegions {
             let d = defs[index]
-            guard let (_, reason) = scores[index] else { continue }
+            guard let (score, reason) = scores[index], score >= best * 0.35 else { continue }
             let range = d.fullRange
             if coveredLines.contains(integersIn: range) { continue }
             var region: ShownRegion
