@@ -83,7 +83,9 @@ public struct GenerationRequest: Equatable, Sendable {
 }
 
 public enum GenerationEvent: Equatable, Sendable {
-    /// Prompt processing progress, in tokens.
+    /// Prompt processing progress, in tokens. A remote backend, which cannot see the server's
+    /// progress, sends `.prefill(done: 0, total: 0)` every fraction of a second while the server
+    /// is silent, so a caller can stop a stalled request (Ctrl-C, a deadline) at any time.
     case prefill(done: Int, total: Int)
     /// A piece of generated text (always whole UTF-8 characters).
     case text(String)

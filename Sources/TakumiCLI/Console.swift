@@ -39,6 +39,20 @@ public struct Console {
         FileHandle.standardError.write(Data(line.utf8))
     }
 
+    /// A progress bar on stderr, redrawn in place, only on a TTY.
+    public func progressBar(done: Int, total: Int, label: String, width: Int = 30) {
+        guard stderrIsTTY, total > 0 else { return }
+        let filled = min(width, width * done / total)
+        let bar = String(repeating: "=", count: filled) + String(repeating: " ", count: width - filled)
+        FileHandle.standardError.write(Data("\r\u{1B}[K[\(bar)] \(label)".utf8))
+    }
+
+    /// Ends a progress bar's line.
+    public func progressBarEnd() {
+        guard stderrIsTTY else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+    }
+
     /// Wraps `text` in an ANSI color when color is enabled (code: 31 red, 32 green, 33 yellow).
     public func colored(_ text: String, _ code: Int) -> String {
         colorEnabled ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text

@@ -27,13 +27,9 @@ public struct EditCommand: ParsableCommand {
     @Argument(help: "Files the model may change (relative to the current directory).")
     public var paths: [String] = []
 
-    @OptionGroup public var modelOptions: ModelOptions
+    @OptionGroup public var modelOptions: BackendOptions
 
-    @Option(name: .customLong("test"), help: ArgumentHelp("Test command (run with /bin/sh in the isolated copy).", valueName: "CMD"))
-    public var testCommand: String?
-
-    @Flag(name: .customLong("no-test"), help: "Apply the first well-formed answer without running tests.")
-    public var noTest = false
+    @OptionGroup var planOptions: EditPlanOptions
 
     @Flag(name: .long, help: "Print the diff of the passing candidate; write nothing.")
     public var dryRun = false
@@ -46,18 +42,6 @@ public struct EditCommand: ParsableCommand {
 
     @Option(name: .long, help: "Candidates to try, each with the previous failure fed back (default 3).")
     public var attempts: Int?
-
-    @Option(name: .long, help: ArgumentHelp("Answer format: auto, whole-file, regions or search-replace.", valueName: "FORMAT"))
-    public var format: String?
-
-    @Option(name: .long, help: ArgumentHelp("Test time limit in seconds (default 300).", valueName: "SECONDS"))
-    public var timeout: Double?
-
-    @Option(name: .long, help: "Most tokens per answer (default 1536; whole-file answers get room for the file).")
-    public var maxTokens: Int?
-
-    @Option(name: .long, help: ArgumentHelp("Directory of prompt templates overriding the built-in ones.", valueName: "DIR"))
-    public var prompts: String?
 
     public init() {}
 
@@ -75,13 +59,8 @@ public struct EditCommand: ParsableCommand {
             throw ValidationError("the instruction is empty")
         }
         if json && jsonl { throw ValidationError("--json and --jsonl cannot be used together") }
-        if noTest && testCommand != nil { throw ValidationError("--test and --no-test cannot be used together") }
         if let a = attempts, !(1...20).contains(a) { throw ValidationError("--attempts must be 1...20, got \(a)") }
-        if let f = format, Settings.FormatChoice(rawValue: f) == nil {
-            throw ValidationError("--format must be auto, whole-file, regions or search-replace, got '\(f)'")
-        }
-        if let t = timeout, !(t >= 1) || !t.isFinite { throw ValidationError("--timeout must be a number of seconds >= 1, got \(t)") }
-        if let m = maxTokens, m < 16 { throw ValidationError("--max-tokens must be at least 16, got \(m)") }
+        try planOptions.check()
     }
 
     public func run() throws {
@@ -133,6 +112,10 @@ public struct EditCommand: ParsableCommand {
 
     static func exit(for error: AgentError, console: Console) -> ExitCode {
         console.diagnostic("takumi edit: \(error)")
+        return exitCode(for: error)
+    }
+
+    static func exitCode(for error: AgentError) -> ExitCode {
         switch error {
         case .cancelled: return ExitCode(130)
         case .fileChangedSinceRead: return ExitCode(3)
@@ -146,26 +129,16 @@ public struct EditCommand: ParsableCommand {
         let environment = ProcessInfo.processInfo.environment
         let repository = try Repository.open(path: FileManager.default.currentDirectoryPath)
         let root = try repository.workingDirectory(for: "edit")
-        let settings = try resolvedSettings(root: root, environment: environment, console: console)
-        let targetPaths = try paths.map { try repositoryRelative($0, root: root) }
+        let settings = try planOptions.settings(root: root, base: modelOptions.flags, attempts: attempts,
+                                                environment: environment, console: console)
+        let targetPaths = try paths.map { try EditCommand.repositoryRelative($0, root: root) }
 
-        let library = PromptLibrary(explicitDirectory: prompts ?? settings.prompts, environment: environment, repositoryRoot: root)
-        var modelOptions = self.modelOptions
-        if modelOptions.model == nil { modelOptions.model = settings.model }
         console.progress("loading model…")
-        let generator = try makeTextGenerator(modelOptions)
-        let builder = EditPromptBuilder(library: library)
-
-        let planner = EditPlanner(repository: repository, counter: GeneratorTokenCounter(generator: generator),
-                                  prompts: builder, cancellation: cancellation)
-        planner.testTimeLimit = settings.testTimeout ?? 300
-        planner.cacheDirectory = ContextCommand.cacheDirectory(environment: environment)
-        planner.onProgress = { console.progress($0) }
-        let test: EditRequest.TestChoice = noTest ? .none : settings.testCommand.map { .command($0) } ?? .detect
-        let request = EditRequest(instruction: instruction, paths: targetPaths, test: test,
-                                  format: settings.format ?? .auto, wholeFileMaxLines: settings.wholeFileMaxLines ?? 150,
-                                  contextTokens: modelOptions.context, maxAnswerTokens: settings.maxTokens ?? 1536)
-        let plan = try planner.plan(request)
+        let generator = try modelOptions.makeGenerator(settings, environment: environment)
+        let (plan, builder) = try planOptions.makePlan(
+            instruction: instruction, paths: targetPaths, repository: repository, root: root, settings: settings,
+            contextTokens: modelOptions.engine.context, counter: GeneratorTokenCounter(generator: generator), console: console,
+            cancellation: cancellation, environment: environment)
         for note in plan.notes { console.progress(note) }
         events?.emit("context", ["files": plan.targets.map(\.path), "model": generator.modelDescription,
                                  "format": plan.format.rawValue, "prompt_tokens": plan.promptTokens,
@@ -196,23 +169,9 @@ public struct EditCommand: ParsableCommand {
         return try session.run()
     }
 
-    private func resolvedSettings(root: String, environment: [String: String], console: Console) throws -> Settings {
-        var flags = Settings()
-        flags.model = modelOptions.model
-        flags.prompts = prompts
-        flags.format = format.flatMap(Settings.FormatChoice.init(rawValue:))
-        flags.attempts = attempts
-        flags.maxTokens = maxTokens
-        flags.testCommand = testCommand
-        flags.testTimeout = timeout
-        let (settings, warnings) = try Settings.load(repositoryRoot: root, environment: environment, flags: flags)
-        for warning in warnings { console.diagnostic("takumi: warning: \(warning)") }
-        return settings
-    }
-
     /// A path given on the command line (relative to the current directory) as a path
     /// relative to the repository root; refused when it is outside the repository.
-    func repositoryRelative(_ path: String, root: String) throws -> String {
+    static func repositoryRelative(_ path: String, root: String) throws -> String {
         let cwd = FileManager.default.currentDirectoryPath
         let absolute = path.hasPrefix("/") ? path : (cwd as NSString).appendingPathComponent(path)
         let standardized = URL(fileURLWithPath: absolute).standardizedFileURL.resolvingSymlinksInPath().path

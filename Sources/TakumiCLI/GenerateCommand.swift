@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import TakumiAgent
-import TakumiInference
+import TakumiBackends
 
 /// `takumi generate PROMPT`: streams the model's answer to stdout.
 public struct GenerateCommand: ParsableCommand {
@@ -10,7 +10,7 @@ public struct GenerateCommand: ParsableCommand {
         abstract: "Generate text with the local model (chat-formatted unless --raw).",
         discussion: "The prompt comes from the argument or, when omitted, from stdin. The answer streams to stdout.")
 
-    @OptionGroup public var modelOptions: ModelOptions
+    @OptionGroup public var modelOptions: BackendOptions
 
     @Option(name: .long, help: "System prompt (default: the model's own).")
     public var system: String?
@@ -77,9 +77,13 @@ public struct GenerateCommand: ParsableCommand {
         let console = Console()
         let text = try prompt ?? readStandardInput()
         guard !text.isEmpty else { throw ValidationError("the prompt is empty") }
-        let engine = try EngineTextGenerator(path: try modelOptions.resolvedPath(),
-                                             contextLength: modelOptions.context, threads: modelOptions.threadCount)
-        engine.draftTokens = draftTokens
+        let environment = ProcessInfo.processInfo.environment
+        let root = (try? ChangeSource.openFromEnvironment())?.rootPath
+        let (settings, warnings) = try Settings.load(repositoryRoot: root, environment: environment, flags: modelOptions.flags)
+        for warning in warnings { console.diagnostic("takumi: warning: \(warning)") }
+        var spec = modelOptions.spec(settings, environment: environment)
+        spec.draftTokens = draftTokens
+        let engine = try BackendFactory.makeGenerator(spec)
         var sampling = SamplingOptions()
         sampling.temperature = temperature
         sampling.topK = topK

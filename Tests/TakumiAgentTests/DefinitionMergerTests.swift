@@ -107,6 +107,15 @@ import TakumiAgent
         #expect(merged.dropped == ["print('debug')"])
     }
 
+    @Test func docstringsLeftOutOfTheAnswerAreKept() throws {
+        let file = "def minmax(xs, key=None):\n    \"\"\"Smallest and largest.\n\n    >>> minmax([3, 1])\n    (1, 3)\n    \"\"\"\n    lo = hi = xs[0]\n    return lo, lo\n\n\ndef other():\n    '''One line.'''\n    return 1\n"
+        let merged = try regions("def minmax(xs, key=None):\n    lo = hi = xs[0]\n    return lo, hi\n", into: file)
+        #expect(merged.lines == lines(file.replacingOccurrences(of: "return lo, lo", with: "return lo, hi")))
+        // An answer with its own docstring keeps its own.
+        let own = try regions("def other():\n    '''Changed.'''\n    return 2\n", into: file)
+        #expect(own.lines.contains("    '''Changed.'''") && !own.lines.contains("    '''One line.'''"))
+    }
+
     @Test func nothingToMergeIsRefused() {
         let file = "def a():\n    return 1\n"
         #expect(throws: AgentError.self) { try regions("print('hello')\n", into: file) }

@@ -71,16 +71,44 @@ import TakumiAgent
                                 repositoryRoot: repo.path, executablePath: nil)
         #expect(try lib.render("system", [:]) == "A")
         #expect(try lib.render("review", [:]) == "B-review")
-        let repoOnly = PromptLibrary(explicitDirectory: nil, environment: [:], repositoryRoot: repo.path, executablePath: nil)
+        let user = try TempDir()
+        try user.write("takumi/prompts/filter.md", "U-filter")
+        let repoOnly = PromptLibrary(explicitDirectory: nil, environment: ["XDG_CONFIG_HOME": user.path],
+                                     repositoryRoot: repo.path, executablePath: nil)
         #expect(try repoOnly.render("review", [:]) == "R-review")
-        #expect(throws: AgentError.self) { try repoOnly.render("edit-whole-file", [:]) }
+        #expect(try repoOnly.render("filter", [:]) == "U-filter")
+        // Then the built-in copy, which is Prompts/ exactly.
+        #expect(try repoOnly.templateSource("edit-whole-file").origin == "builtin:edit-whole-file")
+        let bare = PromptLibrary(directories: [], useBuiltins: false)
+        #expect(throws: AgentError.self) { try bare.render("system", [:]) }
+        #expect(throws: AgentError.self) { try repoOnly.render("no-such-template", [:]) }
     }
 
-    @Test func installedCopyFoundRelativeToExecutable() throws {
-        let dirs = PromptLibrary.installedDirectories(executablePath: "/opt/x/.build/release/takumi")
-        #expect(dirs.contains("/opt/x/Prompts"))
-        let installed = PromptLibrary.installedDirectories(executablePath: "/usr/local/bin/takumi")
-        #expect(installed.contains("/usr/local/share/takumi/Prompts"))
+    @Test func builtinTemplatesAreExactlyThePromptsFolder() throws {
+        // Fails when Prompts/ was edited without `make prompts` (scripts/generate-builtin-prompts).
+        let names = try FileManager.default.contentsOfDirectory(atPath: TestPaths.prompts).filter { $0.hasSuffix(".md") }
+        #expect(Set(names.map { String($0.dropLast(3)) }) == Set(PromptLibrary.builtinTemplates.keys), "run make prompts")
+        for name in names {
+            let file = try String(contentsOfFile: TestPaths.prompts + "/" + name, encoding: .utf8)
+            #expect(PromptLibrary.builtinTemplates[String(name.dropLast(3))] == file, "\(name) differs from the built-in copy: run make prompts")
+        }
+    }
+
+    @Test func onlyUserControlledPlacesAreSearched() throws {
+        // A binary copied to a shared temporary directory must not read templates beside it.
+        let scratch = try TempDir()
+        try scratch.write("x/bin/takumi", "")
+        try scratch.write("Prompts/system.md", "planted")
+        try scratch.write("x/share/takumi/Prompts/system.md", "site")
+        let library = PromptLibrary(explicitDirectory: nil, environment: ["XDG_CONFIG_HOME": scratch.path + "/none"],
+                                    repositoryRoot: nil, executablePath: scratch.path + "/x/bin/takumi")
+        #expect(!library.directories.contains { $0.hasSuffix("/Prompts") && !$0.contains("/share/") })
+        #expect(library.directories.last == scratch.path + "/x/share/takumi/Prompts")
+        #expect(try library.render("system", [:]) == "site")
+        // An installed share directory others can write is ignored.
+        chmod(scratch.path + "/x/share/takumi", 0o777)
+        #expect(PromptLibrary.installedDirectory(executablePath: scratch.path + "/x/bin/takumi") == nil)
+        #expect(PromptLibrary.installedDirectory(executablePath: "/nonexistent/bin/takumi") == nil)
     }
 
     @Test func invalidTemplateNamesTheFile() throws {

@@ -33,7 +33,7 @@ import TakumiGit
         case "$2" in merge|squash) exit 0;; esac
         echo "$GIT_INDEX_FILE" > '\(output).index'
         # Keep takumi's cache out of the repository (the fixture's HOME is its root).
-        TAKUMI_HOME='\(output).home' exec '\(binary)' context --json "hook check" > '\(output)' 2> '\(output).err'
+        TAKUMI_HOME='\(output).home' exec '\(binary)' context --json --no-test "hook check" a.txt > '\(output)' 2> '\(output).err'
         """
         let path = fixture.root + "/.git/hooks/prepare-commit-msg"
         try FileManager.default.createDirectory(atPath: fixture.root + "/.git/hooks", withIntermediateDirectories: true)
@@ -100,7 +100,7 @@ import TakumiGit
         let fixture = try baseFixture()
         try fixture.write("a.txt", "changed\n")
         let elsewhere = FileManager.default.temporaryDirectory.path
-        let output = try fixture.run([try Self.takumiBinary(), "context", "--json", "--no-cache", "anything"], in: elsewhere,
+        let output = try fixture.run([try Self.takumiBinary(), "context", "--json", "--no-test", "anything", fixture.root + "/a.txt"], in: elsewhere,
                                      environment: ["GIT_DIR": fixture.root + "/.git", "GIT_WORK_TREE": fixture.root])
         let seen = try JSONDecoder().decode(HookReport.self, from: Data(output.utf8))
         #expect(seen.repository.root == fixture.root)

@@ -207,7 +207,11 @@ public struct DefinitionMerger: Sendable {
             }
         }
         let useComments = !definition.leadingComments.isEmpty
-        let source = Array(answer[useComments ? definition.fullRange : definition.range])
+        var source = Array(answer[useComments ? definition.fullRange : definition.range])
+        if code.family == .python {
+            source = keepingDocstring(of: target, in: state.lines, answer: source,
+                                      answerHeader: definition.headerLine - (useComments ? definition.fullRange : definition.range).lowerBound)
+        }
         let replacing = useComments ? target.fullRange : target.range
         let targetIndent = leadingWhitespace(state.lines[target.headerLine])
         let newLines = reindent(source, from: leadingWhitespace(answer[definition.headerLine]), to: targetIndent)
@@ -256,6 +260,18 @@ public struct DefinitionMerger: Sendable {
             if (1...3).contains(blanks) { return blanks }
         }
         return family == .python ? 2 : 1
+    }
+
+    /// A Python definition answered without the docstring the file has keeps the file's
+    /// docstring (small models are told they may leave docstrings out: shorter answers).
+    func keepingDocstring(of target: CodeDefinition, in lines: [String], answer: [String], answerHeader: Int) -> [String] {
+        guard let fileDoc = PythonBody.docstring(lines, header: target.headerLine, end: target.range.upperBound),
+              let answerBody = PythonBody.firstStatement(answer, header: answerHeader, end: answer.count),
+              PythonBody.docstring(answer, header: answerHeader, end: answer.count) == nil else { return answer }
+        let docLines = Array(lines[fileDoc])
+        let fileIndent = leadingWhitespace(lines[fileDoc.lowerBound])
+        let answerIndent = leadingWhitespace(answer[answerBody])
+        return Array(answer[..<answerBody]) + reindent(docLines, from: fileIndent, to: answerIndent) + Array(answer[answerBody...])
     }
 
     // MARK: - Step 5: module-level statements
@@ -334,5 +350,38 @@ public struct DefinitionMerger: Sendable {
             // Less indented than the header (a docstring's continuation): strip what it has.
             return to + line.drop { $0 == " " || $0 == "\t" }
         }
+    }
+}
+
+/// Where a Python definition's body starts and its docstring, if any.
+enum PythonBody {
+    /// The first statement after the header's signature (which may span lines), inside `..<end`.
+    static func firstStatement(_ lines: [String], header: Int, end: Int) -> Int? {
+        let starts = PythonStructureScanner(lines: lines).statementStarts()
+        let headerIndent = CodeStructure.indentation(of: lines[header])
+        var i = header + 1
+        while i < min(end, lines.count) {
+            let t = lines[i].trimmingCharacters(in: .whitespaces)
+            if starts[i], !t.isEmpty, !t.hasPrefix("#"), CodeStructure.indentation(of: lines[i]) > headerIndent { return i }
+            i += 1
+        }
+        return nil
+    }
+
+    /// The docstring's lines: the body's first statement when it is a string literal.
+    static func docstring(_ lines: [String], header: Int, end: Int) -> Range<Int>? {
+        guard let first = firstStatement(lines, header: header, end: end) else { return nil }
+        var t = Substring(lines[first].trimmingCharacters(in: .whitespaces))
+        if let prefix = t.first, "rRuUbB".contains(prefix), let next = t.dropFirst().first, next == "\"" || next == "'" {
+            t = t.dropFirst()
+        }
+        for quote in ["\"\"\"", "'''"] where t.hasPrefix(quote) {
+            if t.dropFirst(3).contains(quote) { return first..<(first + 1) }
+            var j = first + 1
+            while j < min(end, lines.count), !lines[j].contains(quote) { j += 1 }
+            return j < min(end, lines.count) ? first..<(j + 1) : nil
+        }
+        if t.hasPrefix("\"") || t.hasPrefix("'") { return first..<(first + 1) }
+        return nil
     }
 }

@@ -59,11 +59,14 @@ public struct RegionChooser: Sendable {
             if let uses = evidence.testNames[d.name] { credit(i, 4 + Double(min(uses, 4)), "the failing tests use \(d.name)") }
         }
         if !evidence.instructionWords.isEmpty {
+            // Words only break ties: at most 2 points per definition, however long it is.
+            var lexical: [Int: Double] = [:]
             for (number, line) in lines.enumerated() {
                 let words = Terms.identifierWords(line).map { $0.lowercased() }
                 let hits = words.filter { evidence.instructionWords.contains($0) }.count
-                if hits > 0, let i = innermostIndex(number) { credit(i, min(0.5 * Double(hits), 1.5), "uses words of the instruction") }
+                if hits > 0, let i = innermostIndex(number) { lexical[i, default: 0] += 0.25 * Double(hits) }
             }
+            for (i, amount) in lexical { credit(i, min(amount, 2), "uses words of the instruction") }
         }
         // Classes hold their methods' evidence only when small; otherwise the methods are shown.
         let ranked = scores.keys.sorted { (scores[$0]?.score ?? 0, -$0) > (scores[$1]?.score ?? 0, -$1) }
@@ -76,7 +79,7 @@ public struct RegionChooser: Sendable {
         let best = ranked.first.flatMap { scores[$0]?.score } ?? 0
         for index in ranked where regions.count < maxRegions {
             let d = defs[index]
-            guard let (score, reason) = scores[index], score >= best * 0.35 else { continue }
+            guard let (score, reason) = scores[index], score >= best * 0.5 else { continue }
             let range = d.fullRange
             if coveredLines.contains(integersIn: range) { continue }
             var region: ShownRegion

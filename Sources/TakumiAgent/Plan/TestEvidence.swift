@@ -31,7 +31,8 @@ public struct TestEvidence: Sendable {
             let parts = id.components(separatedBy: "::")
             guard parts.count >= 2 else { continue }
             let path = locator.repositoryPath(parts[0]) ?? parts[0]
-            let name = parts.last.map { String($0.prefix { $0 != "[" }) }
+            // "Class::test_x[param]" → "Class.test_x" (matched as a qualified name first).
+            let name = parts.dropFirst().map { String($0.prefix { $0 != "[" }) }.joined(separator: ".")
             wanted.append((path, name, nil))
         }
         for location in locations where TestFiles.isTestFile(location.path) {
@@ -48,7 +49,8 @@ public struct TestEvidence: Sendable {
             if let line = item.line {
                 definition = structure.innermost(containing: line - 1)
             } else if let name = item.name {
-                definition = structure.definitions(named: name).first
+                let short = name.split(separator: ".").last.map(String.init) ?? name
+                definition = structure.definitions.first { $0.qualifiedName == name } ?? structure.definitions(named: short).first
             } else { definition = nil }
             guard let definition, seen.insert("\(item.path):\(definition.headerLine)").inserted else { continue }
             let body = Array(structure.lines[definition.fullRange])
