@@ -28,6 +28,8 @@ public enum AgentError: Error, Equatable, CustomStringConvertible {
     case promptTooLarge(needed: Int, available: Int, detail: String)
     /// No file to edit could be found for the instruction.
     case noTargetFound(instruction: String)
+    /// The answer leaves a stub that was to be written still raising NotImplementedError.
+    case stubUnchanged(path: String)
 
     // Test gate and apply
     case testCommandNotDetected(root: String)
@@ -121,6 +123,8 @@ public enum AgentError: Error, Equatable, CustomStringConvertible {
             return "\(Self.shown(path)) was shown for reference only or not shown at all; change only \(editable.joined(separator: ", ")) (or create new files)"
         case let .mergeFailed(_, reason):
             return "the answer could not be merged: \(reason)"
+        case let .stubUnchanged(path):
+            return "the answer still raises NotImplementedError in \(Self.shown(path)); write the function's body instead"
         case .noTargetFound:
             return "no file to edit could be found for the instruction; name the files: takumi edit \"…\" PATH…"
         case let .promptTooLarge(needed, available, detail):

@@ -66,6 +66,8 @@ public final class EditSession {
             ? SearchConstraint(texts: plan.targets.flatMap { t in t.regions.map { $0.map(\.text) } ?? [t.text] }).decodingConstraint
             : nil
 
+        let stubsFail = plan.baseline.map { !$0.passed && ($0.output + $0.outputTail).contains("NotImplementedError") } ?? false
+
         rounds: for number in 1...max(1, options.attempts) {
             try checkCancelled()
             onEvent(.attempt(number: number, format: format.rawValue))
@@ -91,6 +93,7 @@ public final class EditSession {
                     try checkEditable(operations, root: root)
                     changes = try applier.apply(operations)
                     if changes.isEmpty { throw AgentError.answerChangesNothing }
+                    if stubsFail { try EditSession.checkStubsWritten(changes) }
                 } catch let error as AgentError {
                     attempt.error = error.description
                     report.attempts.append(attempt)
@@ -177,6 +180,18 @@ public final class EditSession {
             }
         }
         return initial
+    }
+
+    /// When the tests fail on a stub (the locating run raised NotImplementedError), an answer
+    /// that removes no `raise NotImplementedError` is refused before the tests run: it cannot
+    /// pass, and a test run costs far more than the feedback.
+    static func checkStubsWritten(_ changes: [EditedFile]) throws {
+        let marker = "raise NotImplementedError"
+        for change in changes where change.beforeText.contains(marker) {
+            let before = change.beforeText.components(separatedBy: marker).count
+            let after = change.afterText.components(separatedBy: marker).count
+            if after >= before { throw AgentError.stubUnchanged(path: change.path) }
+        }
     }
 
     /// A candidate whose tests fail still passes when the tests failed before the change too,
