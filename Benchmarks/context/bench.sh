@@ -6,7 +6,7 @@
 #   Needs a release build: swift build -c release --product takumi
 # "cold": empty takumi term cache (a fresh TAKUMI_HOME) and the page cache dropped when
 # allowed (root, /proc/sys/vm/drop_caches writable). "warm": the term cache written by the
-# cold run and a hot page cache. Also shown: warm with --no-cache (every file read).
+# cold run and a hot page cache.
 # Wall times depend on machine load: the script prints the load average and CPU times.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -30,18 +30,17 @@ echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
 drop_caches() { sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null; }
 
 if drop_caches; then cold_note="page cache dropped"; else cold_note="page cache not droppable; first run"; fi
-cold=$(cd "$repo" && seconds "$bin" context --json "$instruction")
+cold=$(cd "$repo" && seconds "$bin" context --no-test --json "$instruction")
 echo "takumi context cold ($cold_note, empty term cache): $cold"
 if drop_caches; then
   git_cold=$(cd "$repo" && seconds git status --porcelain)
   echo "git status --porcelain cold: $git_cold"
 fi
 for run in 1 2 3; do
-  echo "takumi context warm #$run: $(cd "$repo" && seconds "$bin" context --json "$instruction")"
+  echo "takumi context warm #$run: $(cd "$repo" && seconds "$bin" context --no-test --json "$instruction")"
 done
-echo "takumi context warm, --no-cache: $(cd "$repo" && seconds "$bin" context --no-cache --json "$instruction")"
 for run in 1 2 3; do
   echo "git status --porcelain warm #$run: $(cd "$repo" && seconds git status --porcelain)"
 done
 echo "top files:"
-(cd "$repo" && "$bin" context --json "$instruction" | python3 -c 'import json,sys; d=json.load(sys.stdin); [print("  ", f["path"], f["reason"], f["tokens"]) for f in d["files"][:3]]; print("   total_tokens", d["total_tokens"])')
+(cd "$repo" && "$bin" context --no-test --json "$instruction" | python3 -c 'import json,sys; d=json.load(sys.stdin); [print("  ", f["path"], f["reason"]) for f in d["files"][:3]]; print("   prompt_tokens", d["prompt_tokens"])')

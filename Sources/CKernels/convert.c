@@ -43,7 +43,9 @@ int64_t tk_type_block_size(int type) {
     switch (type) {
     case TK_TYPE_F32: case TK_TYPE_F16: case TK_TYPE_BF16: return 1;
     case TK_TYPE_Q4_0: case TK_TYPE_Q4_1: case TK_TYPE_Q5_0: case TK_TYPE_Q5_1: case TK_TYPE_Q8_0: return QK;
+    case TK_TYPE_Q5_0_X16: case TK_TYPE_Q8_0_X16: return QK;
     case TK_TYPE_Q4_K: case TK_TYPE_Q5_K: case TK_TYPE_Q6_K: case TK_TYPE_Q8_K: return QK_K;
+    case TK_TYPE_Q4_K_X16: case TK_TYPE_Q6_K_X16: case TK_TYPE_Q8_K_X16: return QK_K;
     default: return 0;
     }
 }
@@ -61,6 +63,11 @@ int64_t tk_type_block_bytes(int type) {
     case TK_TYPE_Q5_K: return sizeof(blk_q5_K);
     case TK_TYPE_Q6_K: return sizeof(blk_q6_K);
     case TK_TYPE_Q8_K: return sizeof(blk_q8_K);
+    case TK_TYPE_Q5_0_X16: return sizeof(blk_q5_0);
+    case TK_TYPE_Q8_0_X16: return sizeof(blk_q8_0);
+    case TK_TYPE_Q4_K_X16: return sizeof(blk_q4_K_x16);
+    case TK_TYPE_Q6_K_X16: return sizeof(blk_q6_K_x16);
+    case TK_TYPE_Q8_K_X16: return sizeof(blk_q8_K_x16);
     default: return 0;
     }
 }
@@ -76,6 +83,7 @@ bool tk_type_supported(int type) {
     case TK_TYPE_F32: case TK_TYPE_F16: case TK_TYPE_BF16:
     case TK_TYPE_Q4_0: case TK_TYPE_Q5_0: case TK_TYPE_Q8_0:
     case TK_TYPE_Q4_K: case TK_TYPE_Q5_K: case TK_TYPE_Q6_K:
+    case TK_TYPE_Q4_K_X16: case TK_TYPE_Q6_K_X16: case TK_TYPE_Q5_0_X16: case TK_TYPE_Q8_0_X16:
         return true;
     default:
         return false;
@@ -86,6 +94,8 @@ int tk_vec_dot_type(int weight_type) {
     switch (weight_type) {
     case TK_TYPE_Q4_0: case TK_TYPE_Q5_0: case TK_TYPE_Q8_0: return TK_TYPE_Q8_0;
     case TK_TYPE_Q4_K: case TK_TYPE_Q5_K: case TK_TYPE_Q6_K: return TK_TYPE_Q8_K;
+    case TK_TYPE_Q4_K_X16: case TK_TYPE_Q6_K_X16: return TK_TYPE_Q8_K_X16;
+    case TK_TYPE_Q5_0_X16: case TK_TYPE_Q8_0_X16: return TK_TYPE_X8_X16;
     case TK_TYPE_F32: case TK_TYPE_F16: case TK_TYPE_BF16: return TK_TYPE_F32;
     default: return -1;
     }

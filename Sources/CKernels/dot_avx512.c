@@ -274,6 +274,129 @@ INLINE TGT512 void rows_q6_K_512_nx(int64_t n, const blk_q6_K *w, const blk_q8_K
 NX_DISPATCH(rows_q4_K_512, 8)
 NX_DISPATCH(rows_q6_K_512, 8)
 
+/* ================= repacked K-quants (x16) against Q8_K_X16 =================
+ * See quant_blocks.h: per super-block, 4 vpdpbusd (unsigned quants x signed activations)
+ * leave group g's integer dot product in 32-bit lane g, then one convert and two FMAs per
+ * token apply the 16 group scales: about half the instructions of the natural-order kernels
+ * above (no int16 stage, the scales applied per group instead of per 32-value product). */
+
+/* The 8 bytes at p, each twice: [p0 p0 p1 p1 ... p7 p7] as 16 floats times `scale`. */
+INLINE TGT512 __m512 pairs_times(const uint8_t *p, float scale) {
+    __m128i v = _mm_shuffle_epi8(load_8_bytes(p), _mm_setr_epi8(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7));
+    return _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(v)), _mm512_set1_ps(scale));
+}
+
+INLINE TGT512 void rows_q4_K_x16_512_nx(int64_t n, const blk_q4_K_x16 *w, const blk_q8_K_x16 *x0, size_t stride,
+                                       const int NX, float *out) {
+    const __m512i low4 = _mm512_set1_epi8(15);
+    __m512 acc[8];
+    for (int t = 0; t < NX; t++) acc[t] = _mm512_setzero_ps();
+    for (int64_t i = 0; i < n / QK_K; i++) {
+        __m512i l0 = _mm512_loadu_si512((const void *)w[i].qs), l1 = _mm512_loadu_si512((const void *)(w[i].qs + 64));
+        __m512i q0 = _mm512_and_si512(l0, low4), q1 = _mm512_and_si512(_mm512_srli_epi16(l0, 4), low4);
+        __m512i q2 = _mm512_and_si512(l1, low4), q3 = _mm512_and_si512(_mm512_srli_epi16(l1, 4), low4);
+        __m512 dsc = pairs_times(w[i].sc, h2f(w[i].d)), dmn = pairs_times(w[i].m, h2f(w[i].dmin));
+        for (int t = 0; t < NX; t++) {
+            const blk_q8_K_x16 *xb = (const blk_q8_K_x16 *)((const char *)x0 + t * stride) + i;
+            __m512i s = _mm512_dpbusd_epi32(_mm512_setzero_si512(), q0, _mm512_loadu_si512((const void *)xb->qs));
+            s = _mm512_dpbusd_epi32(s, q1, _mm512_loadu_si512((const void *)(xb->qs + 64)));
+            s = _mm512_dpbusd_epi32(s, q2, _mm512_loadu_si512((const void *)(xb->qs + 128)));
+            s = _mm512_dpbusd_epi32(s, q3, _mm512_loadu_si512((const void *)(xb->qs + 192)));
+            acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_mul_ps(dsc, _mm512_set1_ps(xb->d)), acc[t]);
+            acc[t] = _mm512_fnmadd_ps(dmn, _mm512_loadu_ps(xb->xs), acc[t]);
+        }
+    }
+    for (int t = 0; t < NX; t++) out[t] = _mm512_reduce_add_ps(acc[t]);
+}
+
+INLINE TGT512 void rows_q6_K_x16_512_nx(int64_t n, const blk_q6_K_x16 *w, const blk_q8_K_x16 *x0, size_t stride,
+                                       const int NX, float *out) {
+    const __m512i low4 = _mm512_set1_epi8(15), bits45 = _mm512_set1_epi8(0x30);
+    __m512 acc[8];
+    for (int t = 0; t < NX; t++) acc[t] = _mm512_setzero_ps();
+    for (int64_t i = 0; i < n / QK_K; i++) {
+        __m512i l0 = _mm512_loadu_si512((const void *)w[i].ql), l1 = _mm512_loadu_si512((const void *)(w[i].ql + 64));
+        __m512i h = _mm512_loadu_si512((const void *)w[i].qh);
+        /* chunk k's two high bits sit at bits 2k..2k+1 of each qh byte: move them to 4..5 */
+        __m512i q0 = _mm512_or_si512(_mm512_and_si512(l0, low4), _mm512_and_si512(_mm512_slli_epi16(h, 4), bits45));
+        __m512i q1 = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(l0, 4), low4),
+                                     _mm512_and_si512(_mm512_slli_epi16(h, 2), bits45));
+        __m512i q2 = _mm512_or_si512(_mm512_and_si512(l1, low4), _mm512_and_si512(h, bits45));
+        __m512i q3 = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(l1, 4), low4),
+                                     _mm512_and_si512(_mm512_srli_epi16(h, 2), bits45));
+        __m512 dsc = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)w[i].sc))),
+                                   _mm512_set1_ps(h2f(w[i].d)));
+        __m512 dsc32 = _mm512_mul_ps(dsc, _mm512_set1_ps(32));
+        for (int t = 0; t < NX; t++) {
+            const blk_q8_K_x16 *xb = (const blk_q8_K_x16 *)((const char *)x0 + t * stride) + i;
+            __m512i s = _mm512_dpbusd_epi32(_mm512_setzero_si512(), q0, _mm512_loadu_si512((const void *)xb->qs));
+            s = _mm512_dpbusd_epi32(s, q1, _mm512_loadu_si512((const void *)(xb->qs + 64)));
+            s = _mm512_dpbusd_epi32(s, q2, _mm512_loadu_si512((const void *)(xb->qs + 128)));
+            s = _mm512_dpbusd_epi32(s, q3, _mm512_loadu_si512((const void *)(xb->qs + 192)));
+            acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_mul_ps(dsc, _mm512_set1_ps(xb->d)), acc[t]);
+            acc[t] = _mm512_fnmadd_ps(dsc32, _mm512_loadu_ps(xb->xs), acc[t]);
+        }
+    }
+    for (int t = 0; t < NX; t++) out[t] = _mm512_reduce_add_ps(acc[t]);
+}
+
+/* Repacked *_0 types (quant_blocks.h): per set of r <= 16 blocks, 8 vpdpbusd from the
+ * activations' init leave block j's integer dot product in lane j; then one convert, one
+ * multiply (dw * dx) and one FMA per token. Chunks of a short set are 4r bytes: masked loads. */
+#define X16_BLOCKS_KERNEL(name, BLOCK_BYTES, DECODE)                                            \
+    INLINE TGT512 void name##_nx(int64_t n, const uint8_t *w, const blk_x8_x16 *x0, size_t stride,  \
+                                 const int NX, float *out) {                                   \
+        const int64_t nb = n / QK;                                                             \
+        __m512 acc[8];                                                                         \
+        for (int t = 0; t < NX; t++) acc[t] = _mm512_setzero_ps();                             \
+        for (int64_t s = 0; s < tk_x16_sets(nb); s++) {                                        \
+            const int r = (int)(nb - 16 * s < 16 ? nb - 16 * s : 16);                          \
+            const __mmask64 bytes = r == 16 ? ~(__mmask64)0 : (((__mmask64)1 << (4 * r)) - 1);   \
+            __m512 dw = _mm512_cvtph_ps(_mm256_maskz_loadu_epi16((__mmask16)((1u << r) - 1), w)); \
+            __m512i q[8];                                                                      \
+            DECODE(w + 2 * r, r, bytes, q);                                                    \
+            for (int t = 0; t < NX; t++) {                                                     \
+                const blk_x8_x16 *xb = (const blk_x8_x16 *)((const char *)x0 + t * stride) + s; \
+                __m512i acc_i = _mm512_loadu_si512((const void *)xb->init);                    \
+                for (int k = 0; k < 8; k++)                                                    \
+                    acc_i = _mm512_dpbusd_epi32(acc_i, q[k], _mm512_loadu_si512((const void *)xb->qs[k])); \
+                acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc_i), _mm512_mul_ps(dw, _mm512_loadu_ps(xb->d)), acc[t]); \
+            }                                                                                  \
+            w += BLOCK_BYTES * r;                                                              \
+        }                                                                                      \
+        for (int t = 0; t < NX; t++) out[t] = _mm512_reduce_add_ps(acc[t]);                    \
+    }                                                                                          \
+    NX_DISPATCH(name, 8)
+
+/* Q8_0_X16: 8 chunks of 4r unsigned bytes. */
+INLINE TGT512 void decode_q8_0_x16(const uint8_t *qs, int r, __mmask64 bytes, __m512i q[8]) {
+    for (int k = 0; k < 8; k++) q[k] = _mm512_maskz_loadu_epi8(bytes, qs + 4 * r * k);
+}
+
+/* Q5_0_X16: 4r bytes of fifth bits per chunk (bit offset 4r*k), then 4 nibble-pair chunks. */
+INLINE TGT512 void decode_q5_0_x16(const uint8_t *qh, int r, __mmask64 bytes, __m512i q[8]) {
+    const __m512i low4 = _mm512_set1_epi8(15), sixteen = _mm512_set1_epi8(16);
+    const uint8_t *qs = qh + 4 * r;
+    for (int m = 0; m < 4; m++) {
+        __m512i pair = _mm512_maskz_loadu_epi8(bytes, qs + 4 * r * m);
+        q[2 * m] = _mm512_and_si512(pair, low4);
+        q[2 * m + 1] = _mm512_and_si512(_mm512_srli_epi16(pair, 4), low4);
+    }
+    for (int k = 0; k < 8; k++) {
+        int bit = 4 * r * k;
+        uint64_t high;
+        memcpy(&high, qh + bit / 8, 8); /* may read past the row: see TK_REPACK_PADDING */
+        high = (high >> (bit % 8)) & (uint64_t)bytes;
+        q[k] = _mm512_mask_add_epi8(q[k], (__mmask64)high, q[k], sixteen);
+    }
+}
+
+X16_BLOCKS_KERNEL(rows_q8_0_x16_512, 34, decode_q8_0_x16)
+X16_BLOCKS_KERNEL(rows_q5_0_x16_512, 22, decode_q5_0_x16)
+
+NX_DISPATCH(rows_q4_K_x16_512, 8)
+NX_DISPATCH(rows_q6_K_x16_512, 8)
+
 tk_rows_kernel tk_rows_kernel_avx512(int type, bool vnni) {
     if (!vnni) return NULL; /* every kernel here is built on vpdpbusd */
     switch (type) {
@@ -282,6 +405,10 @@ tk_rows_kernel tk_rows_kernel_avx512(int type, bool vnni) {
     case TK_TYPE_Q8_0: return rows_q8_0_512;
     case TK_TYPE_Q4_K: return rows_q4_K_512;
     case TK_TYPE_Q6_K: return rows_q6_K_512;
+    case TK_TYPE_Q5_0_X16: return rows_q5_0_x16_512;
+    case TK_TYPE_Q8_0_X16: return rows_q8_0_x16_512;
+    case TK_TYPE_Q4_K_X16: return rows_q4_K_x16_512;
+    case TK_TYPE_Q6_K_X16: return rows_q6_K_x16_512;
     default: return NULL; /* Q5_K and float weights: the AVX2 kernels */
     }
 }

@@ -155,6 +155,10 @@ tk_rows_kernel tk_rows_kernel_scalar(int type) {
     case TK_TYPE_Q4_K: return rows_q4_K;
     case TK_TYPE_Q5_K: return rows_q5_K;
     case TK_TYPE_Q6_K: return rows_q6_K;
+    case TK_TYPE_Q5_0_X16: return tk_rows_q5_0_x16_scalar;
+    case TK_TYPE_Q8_0_X16: return tk_rows_q8_0_x16_scalar;
+    case TK_TYPE_Q4_K_X16: return tk_rows_q4_K_x16_scalar;
+    case TK_TYPE_Q6_K_X16: return tk_rows_q6_K_x16_scalar;
     case TK_TYPE_F32: return rows_f32;
     case TK_TYPE_F16: return rows_f16;
     case TK_TYPE_BF16: return rows_bf16;

@@ -20,8 +20,19 @@ static bool uses_x8(int type) {
 /* Bytes of one token's activations in the kernel's input format. */
 static int64_t x_row_bytes(int type, int64_t n_in) {
     if (uses_x8(type)) return tk_x8_row_bytes(n_in);
-    if (tk_vec_dot_type(type) == TK_TYPE_Q8_K) return tk_row_bytes(TK_TYPE_Q8_K, n_in);
+    int xt = tk_vec_dot_type(type);
+    if (xt == TK_TYPE_Q8_K || xt == TK_TYPE_Q8_K_X16) return tk_row_bytes(xt, n_in);
+    if (xt == TK_TYPE_X8_X16) return tk_x16_sets(n_in / QK) * (int64_t)sizeof(blk_x8_x16);
     return n_in * 4; /* float weights read x directly */
+}
+
+/* One token's activations into the kernel's input format for weight `type`. */
+static void quantize_input(int type, const float *x, int64_t n_in, void *dst) {
+    if (uses_x8(type)) tk_quantize_activations(TK_TYPE_Q8_0, x, n_in, dst);
+    else if (tk_vec_dot_type(type) == TK_TYPE_Q8_K_X16) tk_quantize_q8_K_x16(x, n_in, dst);
+    else if (type == TK_TYPE_Q5_0_X16) tk_quantize_x8_x16(x, n_in, 16, dst);
+    else if (type == TK_TYPE_Q8_0_X16) tk_quantize_x8_x16(x, n_in, 128, dst);
+    else tk_quantize_activations(TK_TYPE_Q8_K, x, n_in, dst);
 }
 
 float tk_vec_dot(int type, int64_t n, const void *w_row, const void *x_row) {
@@ -64,7 +75,7 @@ int64_t tk_matmul_input_bytes(int type, int64_t n_in) {
 bool tk_quantize_matmul_input(int type, const float *x, int64_t n_in, void *dst) {
     int64_t bytes = tk_matmul_input_bytes(type, n_in);
     if (bytes < 0) return false;
-    if (bytes > 0) tk_quantize_activations(uses_x8(type) ? TK_TYPE_Q8_0 : TK_TYPE_Q8_K, x, n_in, dst);
+    if (bytes > 0) quantize_input(type, x, n_in, dst);
     return true;
 }
 
@@ -98,7 +109,7 @@ static void quantize_task(void *p, int ti, int nt) {
         if (t >= job->n_tokens) return;
         const float *xt = job->x + t * job->n_in;
         char *dst = (char *)job->xq + t * job->xq_stride;
-        tk_quantize_activations(uses_x8(job->type) ? TK_TYPE_Q8_0 : TK_TYPE_Q8_K, xt, job->n_in, dst);
+        quantize_input(job->type, xt, job->n_in, dst);
     }
 }
 

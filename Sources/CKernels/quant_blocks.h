@@ -26,6 +26,55 @@ _Static_assert(sizeof(blk_q5_K) == 176, "Q5_K block is 176 bytes");
 _Static_assert(sizeof(blk_q6_K) == 210, "Q6_K block is 210 bytes");
 _Static_assert(sizeof(blk_q8_K) == 292, "Q8_K block is 292 bytes");
 
+/* Repacked K-quants ("x16", made by tk_repack for the AVX-512 VNNI kernels). A super-block's
+ * 256 values form 16 groups of 16 (g = v / 16: a Q6_K sub-block, half a Q4_K one). They are
+ * stored as 4 chunks of 64 bytes in which byte b of chunk k holds value
+ *     v = 16 * (b / 4) + 4 * k + (b % 4)
+ * so one vpdpbusd per chunk adds 4 products of group b/4 into 32-bit lane b/4, and after the
+ * 4 chunks lane g holds group g's whole integer dot product: no horizontal sums, and the
+ * scales apply once per group as a 16-lane float vector. Quants stay as packed as in the file:
+ *   Q4_K: qs[64*m + b] low nibble = chunk 2m byte b, high nibble = chunk 2m+1 byte b;
+ *         scales and mins unpacked to bytes (sub-block j = groups 2j, 2j+1).
+ *   Q6_K: ql as Q4_K's qs (low 4 bits); qh[b] bits 2k..2k+1 = high 2 bits of chunk k byte b;
+ *         one int8 scale per group. Values are unsigned (0..63, true value q - 32).
+ * The activations ("Q8_K_X16") use the same order: qs as above (int8), xs[g] = d * (sum of
+ * group g's 16 values), d the Q8_K scale. */
+typedef struct { uint8_t qs[128]; uint8_t sc[8]; uint8_t m[8]; tk_half d, dmin; } blk_q4_K_x16;
+typedef struct { uint8_t ql[128]; uint8_t qh[64]; int8_t sc[16]; tk_half d; } blk_q6_K_x16;
+typedef struct { int8_t qs[256]; float xs[16]; float d; float pad[15]; } blk_q8_K_x16;
+_Static_assert(sizeof(blk_q4_K_x16) == 148, "Q4_K_X16 block is 148 bytes");
+_Static_assert(sizeof(blk_q6_K_x16) == 210, "Q6_K_X16 block is 210 bytes");
+_Static_assert(sizeof(blk_q8_K_x16) == 384, "Q8_K_X16 block is 384 bytes");
+
+/* Repacked *_0 types ("x16" too): a row's blocks go in sets of 16 (the last set holds the
+ * r = nb % 16 left over, if any); in a set of r blocks, byte b of chunk k (k = 0..7, 4r bytes
+ * each) holds value 4k + b%4 of block b/4, so 8 vpdpbusd leave block j's dot product in lane j.
+ * A set of r blocks is stored as (same bytes per block as the file):
+ *   Q8_0_X16: d[r] (fp16), then chunks 0..7 of quant + 128 (unsigned)       34r bytes
+ *   Q5_0_X16: d[r], then qh: chunk k's 4r fifth bits at bit offset 4r*k (LSB first), then
+ *             4 nibble chunks: byte b of pair m = chunk 2m (low) | chunk 2m+1 (high) 22r bytes
+ * Quants are unsigned (Q5_0: 0..31, true value q - 16; Q8_0: q + 128): the activations
+ * ("X8_X16", per set of 16 blocks, zero-padded) carry init[j] = -offset * sum(block j's x)
+ * as the accumulator's start, with the offset of the weight type (16 or 128). */
+typedef struct { int8_t qs[8][64]; float d[16]; int32_t init[16]; } blk_x8_x16;
+_Static_assert(sizeof(blk_x8_x16) == 640, "X8_X16 set is 640 bytes");
+static inline int64_t tk_x16_sets(int64_t nb) { return (nb + 15) / 16; }
+void tk_quantize_x8_x16(const float *x, int64_t n, int offset, void *dst);
+void tk_repack_q8_0_x16(const blk_q8_0 *src, uint8_t *dst, int64_t nb);
+void tk_repack_q5_0_x16(const blk_q5_0 *src, uint8_t *dst, int64_t nb);
+void tk_rows_q5_0_x16_scalar(int64_t n, const void *w, const void *x, size_t stride, int nx, float *out);
+void tk_rows_q8_0_x16_scalar(int64_t n, const void *w, const void *x, size_t stride, int nx, float *out);
+
+/* Position (chunk k, byte b) -> value index v within the super-block, and back. */
+static inline int tk_x16_value(int k, int b) { return 16 * (b / 4) + 4 * k + (b % 4); }
+static inline int tk_x16_chunk(int v) { return (v % 16) / 4; }
+static inline int tk_x16_byte(int v) { return 4 * (v / 16) + v % 4; }
+
+/* Q8_K -> Q8_K_X16 (the layout change only; exact), and n floats -> Q8_K_X16 (Q8_K at the
+ * level in force, then the layout change). */
+void tk_q8_K_to_x16(const blk_q8_K *src, blk_q8_K_x16 *dst, int64_t nb);
+void tk_quantize_q8_K_x16(const float *x, int64_t n, void *dst);
+
 /* Q4_K / Q5_K: 6-bit scale and min of sub-block j (0..7) from the 12 packed bytes.
  * j<4: low 6 bits of s[j] / s[j+4]; j>=4: low/high nibble of s[j+4] plus the top two bits
  * of s[j-4] (scale) and s[j] (min). */
@@ -83,6 +132,9 @@ typedef void (*tk_rows_kernel)(int64_t n, const void *w_row, const void *x, size
 tk_rows_kernel tk_rows_kernel_scalar(int type);
 tk_rows_kernel tk_rows_kernel_avx2(int type);
 tk_rows_kernel tk_rows_kernel_avx512(int type, bool vnni);
+/* The scalar twins of the repacked K-quant kernels (repack_x16.c). */
+void tk_rows_q4_K_x16_scalar(int64_t n, const void *w, const void *x, size_t stride, int nx, float *out);
+void tk_rows_q6_K_x16_scalar(int64_t n, const void *w, const void *x, size_t stride, int nx, float *out);
 
 
 #endif

@@ -22,6 +22,12 @@ public enum AgentError: Error, Equatable, CustomStringConvertible {
     case fileAlreadyExists(path: String)
     case fileNotEditable(path: String, editable: [String])
     case unsupportedEncoding(path: String, reason: String)
+    /// Definitions from the answer could not be merged into the file (fed back to the model).
+    case mergeFailed(path: String, reason: String)
+    /// The prompt cannot fit the model's context even with the least context shown.
+    case promptTooLarge(needed: Int, available: Int, detail: String)
+    /// No file to edit could be found for the instruction.
+    case noTargetFound(instruction: String)
 
     // Test gate and apply
     case testCommandNotDetected(root: String)
@@ -88,6 +94,12 @@ public enum AgentError: Error, Equatable, CustomStringConvertible {
             return "file \(path) already exists (an empty SEARCH creates new files only)"
         case let .fileNotEditable(path, editable):
             return "\(path) was shown for reference only or not shown at all; change only \(editable.joined(separator: ", ")) (or create new files)"
+        case let .mergeFailed(_, reason):
+            return "the answer could not be merged: \(reason)"
+        case .noTargetFound:
+            return "no file to edit could be found for the instruction; name the files: takumi edit \"…\" PATH…"
+        case let .promptTooLarge(needed, available, detail):
+            return "the request needs \(needed) tokens of prompt but the model's context leaves \(available) (\(detail)); name fewer files, or use --context with a larger window"
         case let .unsupportedEncoding(path, reason):
             return "cannot edit \(path): \(reason)"
         case let .testCommandNotDetected(root):

@@ -26,6 +26,8 @@ public final class EngineTextGenerator: TextGenerator {
         let model = try Model(file: file)
         let generator = try Generator(model: model, tokenizer: Tokenizer(gguf: file),
                                       contextLength: contextLength, threads: threads)
+        // Prompt prefixes computed by earlier runs ($TAKUMI_HOME/kv, TAKUMI_KV_CACHE_MB=0: off).
+        generator.snapshots = KVSnapshotStore.standard()
         let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         // A model whose template is not ChatML still serves raw and FIM prompts.
         let template = (try? ChatTemplate(gguf: file)) ?? ChatTemplate(family: .chatML, defaultSystemPrompt: nil)
@@ -78,7 +80,9 @@ public final class EngineTextGenerator: TextGenerator {
         let out = try generator.generate(
             promptTokens: tokens, options: options, sampler: &sampler,
             onPrefill: { done, total in
+                // Called after every layer, so a `.stop` (Ctrl-C) ends even a long prefill at once.
                 if !cancelled, onEvent(.prefill(done: done, total: total)) == .stop { cancelled = true }
+                return !cancelled
             },
             onText: { piece in !cancelled && onEvent(.text(piece)) == .continue })
         let finish: GenerationResult.FinishReason

@@ -1,84 +1,96 @@
 import ArgumentParser
 import Foundation
 import TakumiAgent
+import TakumiBackends
 import TakumiGit
 import TakumiInference
 
-/// `takumi context`: shows what would be sent to the model for an instruction, and why.
+/// `takumi context`: shows exactly what `takumi edit` would send the model for an
+/// instruction (the same plan, made by the same code: `EditPlanOptions.makePlan`), and why.
+/// Like `edit`, it runs the tests once to see what fails (skip with `--no-test`).
 public struct ContextCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "context",
-        abstract: "Show which files and snippets would be sent to the model for an instruction, and why."
-    )
-
-    @Option(name: .long, help: "Token budget for the context.")
-    var budget: Int = 6000
-
-    @Flag(name: .long, help: "Print JSON (repository, files with reasons and tokens, map_tokens, total_tokens).")
-    var json = false
-
-    @Flag(name: .long, help: "Also print the context text itself, as it would be sent.")
-    var full = false
-
-    @Flag(name: .long, help: "Do not read or write the term cache ($TAKUMI_HOME/cache/context).")
-    var noCache = false
-
-    @Option(name: .long, help: ArgumentHelp(
-        "Model whose tokenizer counts the budget (default model; the estimate is used when it is not installed).",
-        valueName: "NAME|PATH"))
-    var model: String?
-
-    @Flag(name: .long, help: "Count tokens with the fast estimate instead of the model's tokenizer.")
-    var estimate = false
+        abstract: "Show what `takumi edit` would send the model for an instruction, and why.",
+        discussion: "The same flags as `takumi edit` decide the plan; like edit, the tests run once first unless --no-test.")
 
     @Argument(help: "What you want done, in words.")
     var instruction: String
 
-    @Argument(help: "Files or directories to include in any case.")
+    @Argument(help: "Files the model may change (relative to the current directory); guessed when none.")
     var paths: [String] = []
+
+    @OptionGroup var modelOptions: ModelOptions
+
+    @OptionGroup var planOptions: EditPlanOptions
+
+    @Flag(name: .long, help: "Print JSON: {files, references, format, test_command, prompt_tokens, answer_tokens, context_tokens, notes, messages}.")
+    var json = false
+
+    @Flag(name: .long, help: "Also print the prompt itself, as it would be sent.")
+    var full = false
+
+    @Flag(name: .long, help: "Count tokens with the fast estimate instead of the model's tokenizer.")
+    var estimate = false
 
     public init() {}
 
     public func validate() throws {
-        if budget < 64 { throw ValidationError("--budget must be at least 64 tokens (got \(budget))") }
         if instruction.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             throw ValidationError("the instruction is empty")
         }
+        try planOptions.check()
     }
 
     public func run() throws {
         let console = Console()
-        let repository: Repository
-        do { repository = try Repository.openFromEnvironment() } catch {
-            console.diagnostic("takumi: \(error)")
-            throw ExitCode.failure
-        }
-        let cwd = FileManager.default.currentDirectoryPath
-        let absolute = paths.map { $0.hasPrefix("/") ? $0 : (cwd as NSString).appendingPathComponent($0) }
-            .map { URL(fileURLWithPath: $0).standardizedFileURL.resolvingSymlinksInPath().path }
-        let selection: ContextSelection
+        let environment = ProcessInfo.processInfo.environment
+        let plan: EditPlan
+        let messages: [ChatMessage]
         do {
-            selection = try ContextSelector(repository: repository, tokenCounter: tokenCounter(console))
-                .select(ContextRequest(instruction: instruction, paths: absolute, budget: budget,
-                                       cacheDirectory: noCache ? nil : Self.cacheDirectory()))
+            let repository = try Repository.openFromEnvironment()
+            let root = try repository.workingDirectory(for: "show the context")
+            var backend = Settings()
+            backend.model = modelOptions.model
+            let settings = try planOptions.settings(root: root, backend: backend, environment: environment, console: console)
+            let targetPaths = try paths.map { try EditCommand.repositoryRelative($0, root: root) }
+            var modelOptions = self.modelOptions
+            if modelOptions.model == nil { modelOptions.model = settings.model }
+            let interrupt = InterruptHandler()
+            defer { interrupt.restore() }
+            let builder: EditPromptBuilder
+            (plan, builder) = try planOptions.makePlan(
+                instruction: instruction, paths: targetPaths, repository: repository, root: root, settings: settings,
+                contextTokens: modelOptions.context, counter: try tokenCounter(modelOptions, console), console: console,
+                cancellation: interrupt.flag, environment: environment)
+            messages = try builder.initialMessages(plan: plan)
+        } catch let error as AgentError {
+            console.diagnostic("takumi context: \(error)")
+            throw EditCommand.exitCode(for: error)
         } catch {
-            console.diagnostic("takumi: \(error)")
+            console.diagnostic("takumi context: \(error)")
             throw ExitCode.failure
         }
         if json {
-            try console.json(ContextReport(selection))
+            try console.json(ContextReport(plan, messages: messages))
             return
         }
-        console.resultLine(render(selection, console: console))
-        if full { console.resultLine("\n" + selection.promptText()) }
+        console.resultLine(render(plan, console: console))
+        if full {
+            for message in messages { console.resultLine("\n### \(message.role.rawValue)\n\(message.content)") }
+        }
     }
 
-    /// The model's own tokenizer (vocabulary only; the weights are not loaded), or the
-    /// estimate when asked for or when the model is not installed.
-    private func tokenCounter(_ console: Console) -> TokenCounter {
+    /// What edit would count with: the scripted stand-in's own count, the model's tokenizer
+    /// (vocabulary only; the weights are not loaded), or the estimate when asked for or when
+    /// the model is not installed.
+    private func tokenCounter(_ options: ModelOptions, _ console: Console) throws -> TokenCounter {
         if estimate { return EstimatingTokenCounter() }
+        if let spec = options.model, spec.hasPrefix("scripted:") {
+            return GeneratorTokenCounter(generator: try BackendFactory.makeGenerator(BackendSpec(model: spec)))
+        }
         do {
-            return TokenizerTokenCounter(tokenizer: try Tokenizer(ggufPath: try ModelLocator().resolve(model)))
+            return TokenizerTokenCounter(tokenizer: try Tokenizer(ggufPath: try ModelLocator().resolve(options.model)))
         } catch {
             console.progress("takumi: counting tokens with an estimate (\(error))")
             return EstimatingTokenCounter()
@@ -92,67 +104,80 @@ public struct ContextCommand: ParsableCommand {
         return home.appendingPathComponent("cache/context")
     }
 
-    private func render(_ selection: ContextSelection, console: Console) -> String {
-        let repo = selection.repository
+    private func render(_ plan: EditPlan, console: Console) -> String {
         var lines: [String] = []
-        let head = repo.head.map { String($0.prefix(12)) } ?? "(no commits yet)"
-        lines.append("repository \(repo.root) at \(head) on \(repo.branch ?? "(detached)")")
-        if !repo.dirtyPaths.isEmpty {
-            lines.append("uncommitted: \(repo.dirtyPaths.count) path(s)" + (repo.stagedPaths.isEmpty ? "" : ", \(repo.stagedPaths.count) staged"))
+        for target in plan.targets {
+            let what = target.regions.map { regions in
+                "lines " + regions.map { "\($0.startLine)-\($0.endLine)" }.joined(separator: ", ") + " of \(target.lineCount)"
+                    + (target.outline.isEmpty ? "" : " + outline of \(target.outline.count) definitions")
+            } ?? "whole file (\(target.lineCount) lines)"
+            lines.append("\(console.colored(target.path, 32))  \(what)")
+            lines.append("    \(target.reason)")
+            for region in target.regions ?? [] { lines.append("    lines \(region.startLine)-\(region.endLine): \(region.reason)") }
         }
-        lines.append("")
-        if selection.files.isEmpty { lines.append("no files selected") }
-        for file in selection.files {
-            var what = file.isPartial
-                ? "lines " + file.regions.map { "\($0.startLine)-\($0.endLine)" }.joined(separator: ",") + " of \(file.lineCount)"
-                : "whole file"
-            if file.uncommittedDiff != nil { what += " + uncommitted diff" }
-            if !file.recentCommits.isEmpty { what += " + \(file.recentCommits.count) commit(s)" }
-            lines.append("\(console.colored(file.path, 32))  \(file.tokens) tokens, \(what)")
-            lines.append("    \(file.reason.rawValue): \(file.detail)")
+        for reference in plan.references {
+            lines.append("reference \(reference.path) lines \(reference.startLine)-\(reference.endLine): \(reference.reason)")
         }
-        let mapLines = selection.map.isEmpty ? 0 : selection.map.split(separator: "\n").count
-        lines.append("")
-        lines.append("repository map: \(mapLines) path(s), \(selection.mapTokens) tokens")
-        lines.append("total: \(selection.totalTokens) of \(selection.budget) tokens")
+        if let test = plan.testCommand { lines.append("test command: \(test)") }
+        if plan.failureExcerpt != nil { lines.append("the failing run's first failure is shown") }
+        lines.append("format: \(plan.format.rawValue)")
+        lines.append("prompt: \(plan.promptTokens) tokens + \(plan.answerTokens) for the answer, of \(plan.contextTokens)")
         return lines.joined(separator: "\n")
     }
 }
 
 /// The `--json` shape of `takumi context` (snake_case keys, stable for tools and hooks).
 struct ContextReport: Encodable {
-    struct RepositoryPart: Encodable {
-        var root: String
-        var head: String?
-        var branch: String?
-        var dirty_paths: [String]
-        var staged_paths: [String]
+    struct RegionPart: Encodable {
+        var start_line: Int
+        var end_line: Int
+        var definitions: [String]
+        var reason: String
     }
     struct FilePart: Encodable {
         var path: String
         var reason: String
-        var detail: String
-        var tokens: Int
-        var partial: Bool
-        var lines: [String]
+        var lines: Int
+        var whole: Bool
+        var regions: [RegionPart]
+        var outline: [String]
     }
-    var repository: RepositoryPart
+    struct ReferencePart: Encodable {
+        var path: String
+        var start_line: Int
+        var end_line: Int
+        var reason: String
+    }
+    struct MessagePart: Encodable {
+        var role: String
+        var content: String
+    }
     var files: [FilePart]
-    var map_tokens: Int
-    var total_tokens: Int
-    var budget: Int
+    var references: [ReferencePart]
+    var format: String
+    var test_command: String?
+    var prompt_tokens: Int
+    var answer_tokens: Int
+    var context_tokens: Int
+    var notes: [String]
+    var messages: [MessagePart]
 
-    init(_ selection: ContextSelection) {
-        let repo = selection.repository
-        repository = RepositoryPart(root: repo.root, head: repo.head, branch: repo.branch,
-                                    dirty_paths: repo.dirtyPaths, staged_paths: repo.stagedPaths)
-        files = selection.files.map { file in
-            FilePart(path: file.path, reason: file.reason.rawValue, detail: file.detail, tokens: file.tokens,
-                     partial: file.isPartial, lines: file.regions.map { "\($0.startLine)-\($0.endLine)" })
+    init(_ plan: EditPlan, messages: [ChatMessage]) {
+        files = plan.targets.map { target in
+            FilePart(path: target.path, reason: target.reason, lines: target.lineCount, whole: target.isWhole,
+                     regions: (target.regions ?? []).map {
+                         RegionPart(start_line: $0.startLine, end_line: $0.endLine, definitions: $0.definitions, reason: $0.reason)
+                     },
+                     outline: target.outline)
         }
-        map_tokens = selection.mapTokens
-        total_tokens = selection.totalTokens
-        budget = selection.budget
+        references = plan.references.map { ReferencePart(path: $0.path, start_line: $0.startLine, end_line: $0.endLine, reason: $0.reason) }
+        format = plan.format.rawValue
+        test_command = plan.testCommand
+        prompt_tokens = plan.promptTokens
+        answer_tokens = plan.answerTokens
+        context_tokens = plan.contextTokens
+        notes = plan.notes
+        self.messages = messages.map { MessagePart(role: $0.role.rawValue, content: $0.content) }
     }
 }
 

@@ -29,157 +29,149 @@ public struct EditCommand: ParsableCommand {
 
     @OptionGroup public var modelOptions: BackendOptions
 
-    @Option(name: .customLong("test"), help: ArgumentHelp("Test command (run with /bin/sh in the isolated copy).", valueName: "CMD"))
-    public var testCommand: String?
-
-    @Flag(name: .customLong("no-test"), help: "Apply the first well-formed answer without running tests.")
-    public var noTest = false
+    @OptionGroup var planOptions: EditPlanOptions
 
     @Flag(name: .long, help: "Print the diff of the passing candidate; write nothing.")
     public var dryRun = false
 
-    @Flag(name: .long, help: "Print one JSON document: {applied, attempts, diff, files, ...}.")
+    @Flag(name: .long, help: "Print one JSON document: {applied, attempts, diff, files, ...} (errors too: {error: {kind, message}}).")
     public var json = false
+
+    @Flag(name: .long, help: "Stream JSON events, one per line: context, attempt, token, test, applied, error, result.")
+    public var jsonl = false
 
     @Option(name: .long, help: "Candidates to try, each with the previous failure fed back (default 3).")
     public var attempts: Int?
 
-    @Option(name: .long, help: ArgumentHelp("Answer format: auto, search-replace or whole-file.", valueName: "FORMAT"))
-    public var format: String?
-
-    @Option(name: .long, help: ArgumentHelp("Test time limit in seconds (default 300).", valueName: "SECONDS"))
-    public var timeout: Double?
-
-    @Option(name: .long, help: "Most tokens per answer (default 1536; whole-file answers get room for the file).")
-    public var maxTokens: Int?
-
-    @Option(name: .long, help: ArgumentHelp("Directory of prompt templates overriding the built-in ones.", valueName: "DIR"))
-    public var prompts: String?
-
     public init() {}
 
     public mutating func validate() throws {
+        do {
+            try checkArguments()
+        } catch let error as ValidationError {
+            if json || jsonl { EditCommand.printError(kind: "usage", message: error.message, jsonl: jsonl) }
+            throw error
+        }
+    }
+
+    private func checkArguments() throws {
         if instruction.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             throw ValidationError("the instruction is empty")
         }
-        if noTest && testCommand != nil { throw ValidationError("--test and --no-test cannot be used together") }
+        if json && jsonl { throw ValidationError("--json and --jsonl cannot be used together") }
         if let a = attempts, !(1...20).contains(a) { throw ValidationError("--attempts must be 1...20, got \(a)") }
-        if let f = format, Settings.FormatChoice(rawValue: f) == nil {
-            throw ValidationError("--format must be auto, search-replace or whole-file, got '\(f)'")
-        }
-        if let t = timeout, t < 1 { throw ValidationError("--timeout must be at least 1 second, got \(t)") }
-        if let m = maxTokens, m < 16 { throw ValidationError("--max-tokens must be at least 16, got \(m)") }
+        try planOptions.check()
     }
 
     public func run() throws {
         let console = Console()
         let interrupt = InterruptHandler()
         defer { interrupt.restore() }
+        let events = jsonl ? JSONLEventWriter() : nil
         do {
-            let report = try execute(console: console, cancellation: interrupt.flag)
-            try print(report, console: console)
+            let report = try execute(console: console, cancellation: interrupt.flag, events: events)
+            if let events {
+                events.emit("result", ["edit": JSONLEventWriter.object(report)])
+            } else {
+                try print(report, console: console)
+            }
             if !report.passed { throw ExitCode(2) }
         } catch let error as AgentError {
-            if json { try? console.json(ErrorReport(applied: false, error: error.description, errorKind: error.kind)) }
+            if json || jsonl { EditCommand.printError(kind: error.kind, message: error.description, jsonl: jsonl) }
             throw EditCommand.exit(for: error, console: console)
         } catch let error as GitError {
-            if json { try? console.json(ErrorReport(applied: false, error: error.description, errorKind: "git")) }
+            if json || jsonl { EditCommand.printError(kind: "git", message: error.description, jsonl: jsonl) }
+            console.diagnostic("takumi edit: \(error)")
+            throw ExitCode.failure
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            // Model files, the engine, I/O: one line naming the problem, exit 1.
+            if json || jsonl { EditCommand.printError(kind: "error", message: "\(error)", jsonl: jsonl) }
             console.diagnostic("takumi edit: \(error)")
             throw ExitCode.failure
         }
     }
 
-    /// What `--json` prints when the run ends in an error instead of a report.
+    /// What `--json` prints when the run ends in an error instead of a report:
+    /// `{"applied": false, "passed": false, "error": {"kind", "message"}}`; `--jsonl` an `error` event.
+    static func printError(kind: String, message: String, jsonl: Bool) {
+        if jsonl {
+            JSONLEventWriter().emit("error", ["kind": kind, "message": message])
+            return
+        }
+        try? Console().json(ErrorReport(error: ErrorReport.Detail(kind: kind, message: message)))
+    }
+
     struct ErrorReport: Encodable {
-        var applied: Bool
-        var error: String
-        var errorKind: String
-        enum CodingKeys: String, CodingKey { case applied, error, errorKind = "error_kind" }
+        struct Detail: Encodable { var kind: String; var message: String }
+        var applied = false
+        var passed = false
+        var error: Detail
     }
 
     static func exit(for error: AgentError, console: Console) -> ExitCode {
         console.diagnostic("takumi edit: \(error)")
+        return exitCode(for: error)
+    }
+
+    static func exitCode(for error: AgentError) -> ExitCode {
         switch error {
         case .cancelled: return ExitCode(130)
         case .fileChangedSinceRead: return ExitCode(3)
         case .testCommandNotDetected: return ExitCode(4)
-        case .configSyntax, .configValue, .unsafePath: return ExitCode(64)
+        case .configSyntax, .configValue, .unsafePath, .noTargetFound: return ExitCode(64)
         default: return ExitCode.failure
         }
     }
 
-    func execute(console: Console, cancellation: CancellationFlag) throws -> EditReport {
+    func execute(console: Console, cancellation: CancellationFlag, events: JSONLEventWriter?) throws -> EditReport {
         let environment = ProcessInfo.processInfo.environment
         let repository = try Repository.open(path: FileManager.default.currentDirectoryPath)
         let root = try repository.workingDirectory(for: "edit")
-        let settings = try resolvedSettings(root: root, environment: environment, console: console)
+        let settings = try planOptions.settings(root: root, backend: modelOptions.flags, attempts: attempts,
+                                                environment: environment, console: console)
+        let targetPaths = try paths.map { try EditCommand.repositoryRelative($0, root: root) }
 
-        var options = EditOptions(instruction: instruction, targetPaths: [])
-        let tracked = (try? repository.trackedFiles().map(\.path)) ?? []
-        if paths.isEmpty {
-            let guess = TargetFileGuesser().guess(instruction: instruction, files: tracked) { path in
-                FileManager.default.contents(atPath: root + path).map { String(decoding: $0, as: UTF8.self) }
-            }
-            guard !guess.targets.isEmpty else {
-                throw ValidationError("no file to edit could be guessed from the instruction; name the files: takumi edit \"…\" PATH…")
-            }
-            options.targetPaths = guess.targets
-            options.context = guess.relatedTests.compactMap { readPromptFile($0, root: root) }
-            console.progress("editing \(guess.targets.joined(separator: ", ")) (\(guess.reason))")
-        } else {
-            options.targetPaths = try paths.map { try repositoryRelative($0, root: root) }
-            let related = TargetFileGuesser().relatedTests(for: options.targetPaths, in: tracked)
-            options.context = related.compactMap { readPromptFile($0, root: root) }
-        }
-        options.format = settings.format ?? .auto
-        options.wholeFileMaxLines = settings.wholeFileMaxLines ?? 150
+        console.progress("loading model…")
+        let generator = try modelOptions.makeGenerator(settings, environment: environment)
+        let (plan, builder) = try planOptions.makePlan(
+            instruction: instruction, paths: targetPaths, repository: repository, root: root, settings: settings,
+            contextTokens: modelOptions.engine.context, counter: GeneratorTokenCounter(generator: generator), console: console,
+            cancellation: cancellation, environment: environment)
+        for note in plan.notes { console.progress(note) }
+        events?.emit("context", ["files": plan.targets.map(\.path), "model": generator.modelDescription,
+                                 "format": plan.format.rawValue, "prompt_tokens": plan.promptTokens,
+                                 "regions": plan.targets.flatMap { t in (t.regions ?? []).map { "\(t.path):\($0.startLine)-\($0.endLine)" } },
+                                 "test_command": plan.testCommand ?? NSNull()])
+
+        var options = EditOptions()
         options.attempts = settings.attempts ?? 3
-        options.maxTokens = settings.maxTokens ?? 1536
         options.temperature = settings.temperature ?? 0
         options.testTimeout = settings.testTimeout ?? 300
         options.dryRun = dryRun
-        if !noTest {
-            if let command = settings.testCommand {
-                options.testCommand = command
-            } else if let detected = TestCommandDetector.detect(root: root) {
-                options.testCommand = detected.command
-                console.progress("test command: \(detected.command) (\(detected.reason))")
-            } else {
-                throw AgentError.testCommandNotDetected(root: root)
+        let session = EditSession(repository: repository, generator: generator, prompts: builder,
+                                  plan: plan, options: options, cancellation: cancellation)
+        session.onProgress = { console.progress($0) }
+        if let events {
+            session.onText = { events.emit("token", ["text": $0]) }
+            session.onEvent = { event in
+                switch event {
+                case let .attempt(number, format): events.emit("attempt", ["number": number, "format": format])
+                case let .rejected(number, reason): events.emit("rejected", ["number": number, "reason": reason])
+                case let .test(number, passed, report):
+                    events.emit("test", ["number": number, "passed": passed, "command": report.command,
+                                         "exit_code": Int(report.exitCode), "output": report.outputTail])
+                case let .applied(files): events.emit("applied", ["files": files])
+                }
             }
         }
-
-        let library = PromptLibrary(explicitDirectory: prompts ?? settings.prompts, environment: environment, repositoryRoot: root)
-        console.progress("loading model…")
-        let generator = try modelOptions.makeGenerator(settings, environment: environment)
-        let session = EditSession(repository: repository, generator: generator, prompts: EditPromptBuilder(library: library),
-                                  options: options, cancellation: cancellation)
-        session.onProgress = { console.progress($0) }
         return try session.run()
-    }
-
-    private func resolvedSettings(root: String, environment: [String: String], console: Console) throws -> Settings {
-        var flags = modelOptions.flags
-        flags.prompts = prompts
-        flags.format = format.flatMap(Settings.FormatChoice.init(rawValue:))
-        flags.attempts = attempts
-        flags.maxTokens = maxTokens
-        flags.testCommand = testCommand
-        flags.testTimeout = timeout
-        let (settings, warnings) = try Settings.load(repositoryRoot: root, environment: environment, flags: flags)
-        for warning in warnings { console.diagnostic("takumi: warning: \(warning)") }
-        return settings
-    }
-
-    private func readPromptFile(_ path: String, root: String) -> PromptFile? {
-        guard let data = FileManager.default.contents(atPath: root + path), data.count <= 32_000,
-              let file = try? TextFile(data: data, path: path) else { return nil }
-        return PromptFile(path: path, text: file.text)
     }
 
     /// A path given on the command line (relative to the current directory) as a path
     /// relative to the repository root; refused when it is outside the repository.
-    func repositoryRelative(_ path: String, root: String) throws -> String {
+    static func repositoryRelative(_ path: String, root: String) throws -> String {
         let cwd = FileManager.default.currentDirectoryPath
         let absolute = path.hasPrefix("/") ? path : (cwd as NSString).appendingPathComponent(path)
         let standardized = URL(fileURLWithPath: absolute).standardizedFileURL.resolvingSymlinksInPath().path

@@ -47,6 +47,8 @@ public struct Sampler {
     private var candidates: [TopKSelection.Candidate] = []
     private var weights: [Double] = []
     private var penalized: Set<Int32> = []
+    /// Raw logits of the tokens the current `choose` call changed (penalized or masked).
+    private var originalLogits: [Int32: Float] = [:]
 
     public init(settings: SamplerSettings = .greedy) {
         self.settings = settings
@@ -72,16 +74,75 @@ public struct Sampler {
 
     /// Chooses the next token. The repetition penalty is applied to `logits` in place.
     public mutating func sample(_ logits: UnsafeMutableBufferPointer<Float>) -> Int32 {
+        choose(logits).token
+    }
+
+    /// A chosen token and what is known about how it was chosen.
+    public struct Choice: Equatable, Sendable {
+        public var token: Int32
+        /// log p(token) under softmax of the raw logits at temperature 1 (before the
+        /// repetition penalty, filtering and temperature): comparable across sampling
+        /// settings, so candidates can be ranked by it. nil unless asked for.
+        public var logProbability: Double?
+        /// False when a constraint was given and no candidate it was asked about passed,
+        /// so the unconstrained choice was taken.
+        public var satisfiedConstraint: Bool
+    }
+
+    /// Chooses the next token, optionally constrained. `logits` may be changed in place (the
+    /// repetition penalty; rejected tokens are masked with -infinity when sampling).
+    ///
+    /// With `isAllowed`: greedy walks the tokens in descending logit order (after the penalty)
+    /// and takes the first accepted one among the best `maxCandidates`; sampling draws, and
+    /// while a draw is rejected masks it and draws again, `maxCandidates` draws in all.
+    /// When nothing is accepted, the unconstrained choice (the best token, or the first
+    /// draw) is taken and `satisfiedConstraint` is false.
+    public mutating func choose(_ logits: UnsafeMutableBufferPointer<Float>, logProbability: Bool = false,
+                                maxCandidates: Int = 64, allowing isAllowed: ((Int32) -> Bool)? = nil) -> Choice {
         precondition(!logits.isEmpty, "sampling needs at least one logit")
+        let logNormalizer = logProbability ? LogProbabilities.logSumExp(UnsafeBufferPointer(logits)) : 0
+        originalLogits.removeAll(keepingCapacity: true)
         applyRepetitionPenalty(logits)
-        let chosen: Int32
-        if settings.temperature <= 0 {
-            chosen = Self.argmax(UnsafeBufferPointer(logits))
-        } else {
-            chosen = sampleWithTemperature(UnsafeBufferPointer(logits))
+        let first = unconstrainedChoice(logits)
+        var chosen = first
+        var satisfied = true
+        if let isAllowed, !isAllowed(first) {
+            satisfied = false
+            if settings.temperature <= 0 {
+                collectTop(max(1, maxCandidates), of: UnsafeBufferPointer(logits))
+                if let found = candidates.first(where: { $0.id != first && isAllowed($0.id) }) {
+                    chosen = found.id
+                    satisfied = true
+                }
+            } else {
+                var rejected = first
+                for _ in 1..<max(1, maxCandidates) {
+                    remember(rejected, in: logits)
+                    logits[Int(rejected)] = -.infinity
+                    guard Self.maximumLogit(UnsafeBufferPointer(logits)).isFinite else { break }
+                    let draw = unconstrainedChoice(logits)
+                    if isAllowed(draw) {
+                        chosen = draw
+                        satisfied = true
+                        break
+                    }
+                    rejected = draw
+                }
+            }
         }
         accept(chosen)
-        return chosen
+        let raw = originalLogits[chosen] ?? logits[Int(chosen)]
+        return Choice(token: chosen, logProbability: logProbability ? Double(raw) - logNormalizer : nil,
+                      satisfiedConstraint: satisfied)
+    }
+
+    private mutating func unconstrainedChoice(_ logits: UnsafeMutableBufferPointer<Float>) -> Int32 {
+        settings.temperature <= 0 ? Self.argmax(UnsafeBufferPointer(logits)) : sampleWithTemperature(UnsafeBufferPointer(logits))
+    }
+
+    /// Keeps a token's logit as it was before this call changed it (for its log-probability).
+    private mutating func remember(_ id: Int32, in logits: UnsafeMutableBufferPointer<Float>) {
+        if originalLogits[id] == nil { originalLogits[id] = logits[Int(id)] }
     }
 
     public mutating func sample(_ logits: inout [Float]) -> Int32 {
@@ -114,6 +175,7 @@ public struct Sampler {
         penalized.removeAll(keepingCapacity: true)
         for id in recentTokens where id >= 0 && Int(id) < logits.count && penalized.insert(id).inserted {
             let logit = logits[Int(id)]
+            remember(id, in: logits)
             logits[Int(id)] = logit > 0 ? logit / penalty : logit * penalty
         }
     }

@@ -1,16 +1,13 @@
+import CKernels
 import Foundation
 
 /// Log-softmax helpers over a logits row (for comparing with llama.cpp's top-5
-/// log-probabilities and for `--json` reports). Sums run in Double so 151,936 terms do not
-/// lose precision.
+/// log-probabilities, for generated tokens' log-probabilities and `--json` reports).
 public enum LogProbabilities {
     /// log(sum(exp(logits))), computed stably around the maximum.
     public static func logSumExp(_ logits: UnsafeBufferPointer<Float>) -> Double {
-        guard let maximum = logits.max() else { return -.infinity }
-        guard maximum.isFinite else { return Double(maximum) }
-        var sum = 0.0
-        for logit in logits { sum += exp(Double(logit - maximum)) }
-        return Double(maximum) + log(sum)
+        guard let base = logits.baseAddress else { return -.infinity }
+        return tk_log_sum_exp(base, Int64(logits.count))
     }
 
     /// log p(id) under softmax(logits); -infinity for an id outside the row.

@@ -129,7 +129,7 @@ import Testing
 extension KernelLevelTests {
     /// The SIMD activation quantizers must produce exactly the scalar bytes (same float
     /// operations, same rounding), so every level feeds the kernels identical integers.
-    @Test(arguments: [QuantType.q5_0, .q4_0, .q8_0, .q4_K, .q6_K])
+    @Test(arguments: [QuantType.q5_0, .q4_0, .q8_0, .q4_K, .q6_K] + QuantType.repackedTypes)
     func simdQuantizerIsByteIdenticalToScalar(weightType: QuantType) throws {
         var rng = SeededGenerator(seed: 21)
         let n = weightType.isKQuant ? 1024 : 896

@@ -29,6 +29,12 @@ struct QuantType: CustomStringConvertible, Sendable {
     static let q5_K = QuantType(name: "Q5_K", id: Int32(TK_TYPE_Q5_K.rawValue))
     static let q6_K = QuantType(name: "Q6_K", id: Int32(TK_TYPE_Q6_K.rawValue))
     static let q8_K = QuantType(name: "Q8_K", id: Int32(TK_TYPE_Q8_K.rawValue))
+    /// Engine-internal repacked layouts (tk_repack), never in files.
+    static let q4_K_x16 = QuantType(name: "Q4_K_X16", id: Int32(TK_TYPE_Q4_K_X16.rawValue))
+    static let q6_K_x16 = QuantType(name: "Q6_K_X16", id: Int32(TK_TYPE_Q6_K_X16.rawValue))
+    static let q5_0_x16 = QuantType(name: "Q5_0_X16", id: Int32(TK_TYPE_Q5_0_X16.rawValue))
+    static let q8_0_x16 = QuantType(name: "Q8_0_X16", id: Int32(TK_TYPE_Q8_0_X16.rawValue))
+    static let repackedTypes: [QuantType] = [.q4_K_x16, .q6_K_x16, .q5_0_x16, .q8_0_x16]
 
     /// Every type a weight matrix can have.
     static let weightTypes: [QuantType] = [.f32, .f16, .bf16, .q4_0, .q5_0, .q8_0, .q4_K, .q5_K, .q6_K]

@@ -16,15 +16,24 @@ import TakumiAgent
     func session(_ repo: GitRepoFixture, _ generator: ScriptedGenerator, test: String? = testCommand,
                  attempts: Int = 3, timeout: Double = 30, dryRun: Bool = false,
                  cancellation: CancellationFlag = CancellationFlag()) throws -> EditSession {
-        var options = EditOptions(instruction: "Fix add so it adds.", targetPaths: ["calc.py"])
-        options.format = .searchReplace
-        options.testCommand = test
+        let plan = try EditSessionTests.plan(repo, instruction: "Fix add so it adds.", paths: ["calc.py"],
+                                             format: .searchReplace, test: test)
+        var options = EditOptions()
         options.attempts = attempts
         options.testTimeout = timeout
         options.dryRun = dryRun
-        return EditSession(repository: try repo.open(), generator: generator,
-                           prompts: EditPromptBuilder(library: PromptLibrary(directories: [TestPaths.prompts])),
-                           options: options, cancellation: cancellation)
+        return EditSession(repository: try repo.open(), generator: generator, prompts: EditSessionTests.prompts,
+                           plan: plan, options: options, cancellation: cancellation)
+    }
+
+    static let prompts = EditPromptBuilder(library: PromptLibrary(directories: [TestPaths.prompts]))
+
+    /// A plan as `takumi edit` makes it (without the locating test run unless `locate`).
+    static func plan(_ repo: GitRepoFixture, instruction: String, paths: [String], format: Settings.FormatChoice,
+                     test: String?, locate: Bool = false, contextTokens: Int = 8192) throws -> EditPlan {
+        let request = EditRequest(instruction: instruction, paths: paths, test: test.map { .command($0) } ?? EditRequest.TestChoice.none,
+                                  format: format, contextTokens: contextTokens, locateWithTests: locate)
+        return try EditPlanner(repository: try repo.open(), counter: EstimatingTokenCounter(), prompts: prompts).plan(request)
     }
 
     @Test func passingCandidateIsAppliedAndUndone() throws {
@@ -202,14 +211,11 @@ import TakumiAgent
         let cheat = "test_calc.py\n```python\n# tests removed\n```\n"
         let unseen = "other.py\n```python\nX = 2\n```\n"
         let good = "calc.py\n```python\ndef add(a, b):\n    return a + b\n```\n\nnotes/NEW.md\n```\nnew file\n```\n"
-        var options = EditOptions(instruction: "Fix add", targetPaths: ["calc.py"])
-        options.context = [PromptFile(path: "test_calc.py", text: "assert True\n")]
-        options.format = .wholeFile
-        options.testCommand = nil
+        var plan = try EditSessionTests.plan(repo, instruction: "Fix add", paths: ["calc.py"], format: .wholeFile, test: nil)
+        plan.references = [ReferenceExcerpt(path: "test_calc.py", startLine: 1, endLine: 1, text: "assert True", reason: "test")]
         let generator = ScriptedGenerator([cheat, unseen, good])
-        let report = try EditSession(repository: try repo.open(), generator: generator,
-                                     prompts: EditPromptBuilder(library: PromptLibrary(directories: [TestPaths.prompts])),
-                                     options: options).run()
+        let report = try EditSession(repository: try repo.open(), generator: generator, prompts: EditSessionTests.prompts,
+                                     plan: plan, options: EditOptions()).run()
         #expect(report.attempts.map { $0.error?.contains("reference only") == true } == [true, true, false])
         #expect(report.applied)
         #expect(report.files == ["calc.py", "notes/NEW.md"])

@@ -112,6 +112,30 @@ import Testing
         #expect(try repo.state() == before)
     }
 
+    /// `takumi context` prints exactly the prompt `takumi edit` sends (the same plan).
+    @Test func contextShowsWhatEditSends() throws {
+        let repo = try Repo()
+        let log = repo.path + "/../" + (repo.path as NSString).lastPathComponent + ".log"
+        defer { try? FileManager.default.removeItem(atPath: log) }
+        let test = "grep -q 'a + b' calc.py"
+        let context = try takumi(["context", "Fix add", "calc.py", "--model", "scripted:" + repo.answerPath, "--test", test, "--json"], in: repo)
+        #expect(context.status == 0, "\(context.stderr)")
+        let plan = try #require(try JSONSerialization.jsonObject(with: Data(context.stdout.utf8)) as? [String: Any])
+        let messages = try #require(plan["messages"] as? [[String: Any]])
+        #expect((plan["files"] as? [[String: Any]])?.first?["path"] as? String == "calc.py")
+        #expect(plan["test_command"] as? String == test)
+        setenv("TAKUMI_SCRIPTED_LOG", log, 1)
+        defer { unsetenv("TAKUMI_SCRIPTED_LOG") }
+        let edit = try takumi(["edit", "Fix add", "calc.py", "--model", "scripted:" + repo.answerPath, "--test", test], in: repo)
+        #expect(edit.status == 0, "\(edit.stderr)")
+        let sent = String(decoding: try #require(FileManager.default.contents(atPath: log)), as: UTF8.self)
+        #expect(messages.count == 2)
+        for message in messages {
+            let content = try #require(message["content"] as? String)
+            #expect(sent.contains(content), "edit sent something else than context showed")
+        }
+    }
+
     @Test func usageErrors() throws {
         let repo = try Repo()
         #expect(try takumi(["edit", "x", "--test", "t", "--no-test"], in: repo).status == 64)
@@ -122,7 +146,16 @@ import Testing
         #expect(none.status == 4 && none.stderr.contains("--test"))
         let noneJSON = try takumi(["edit", "Fix add", "calc.py", "--model", "scripted:" + repo.answerPath, "--json"], in: repo)
         let object = try JSONSerialization.jsonObject(with: Data(noneJSON.stdout.utf8)) as? [String: Any]
-        #expect(noneJSON.status == 4 && object?["error_kind"] as? String == "testCommandNotDetected")
+        let error = object?["error"] as? [String: Any]
+        #expect(noneJSON.status == 4 && error?["kind"] as? String == "testCommandNotDetected")
+        #expect((error?["message"] as? String)?.contains("--test") == true && object?["applied"] as? Bool == false)
+        // Usage errors are JSON documents too under --json, and --jsonl streams an error event.
+        let usageJSON = try takumi(["edit", "x", "--format", "diff", "--json"], in: repo)
+        let usage = try JSONSerialization.jsonObject(with: Data(usageJSON.stdout.utf8)) as? [String: Any]
+        #expect(usageJSON.status == 64 && (usage?["error"] as? [String: Any])?["kind"] as? String == "usage")
+        let lines = try takumi(["edit", "Fix add", "calc.py", "--model", "scripted:" + repo.answerPath, "--jsonl"], in: repo)
+        let last = try JSONSerialization.jsonObject(with: Data((lines.stdout.split(separator: "\n").last ?? "").utf8)) as? [String: Any]
+        #expect(lines.status == 4 && last?["event"] as? String == "error" && last?["kind"] as? String == "testCommandNotDetected")
     }
 
     @Test func sigtermIsHandledLikeCtrlC() throws {

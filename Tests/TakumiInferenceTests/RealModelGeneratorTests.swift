@@ -43,4 +43,32 @@ struct RealModelGeneratorTests {
         #expect(same >= min(plain.tokens.count, fast.tokens.count) * 9 / 10, "speculative output diverged at token \(same)")
         #expect(fast.acceptedDraftTokens > fast.tokens.count / 3)
     }
+
+    /// A stop asked for in the middle of a long prefill is honored within a layer or so,
+    /// not at the end of the chunk (or of the prompt), and the next request still works.
+    @Test(.enabled(if: RealModel.available)) func stopDuringALongPrefillIsHonoredPromptly() throws {
+        guard let path = RealModel.pathOrSkip() else { return }
+        let g = try Generator(path: path, contextLength: 4096, threads: 2)
+        let source = String(repeating: Self.editPrompt.replacingOccurrences(of: "<|im_start|>", with: ""), count: 30)
+        let prompt = Array(g.tokenizer.encode(source).prefix(3000))
+        var sampler = Sampler(settings: .greedy)
+        let start = ProcessInfo.processInfo.systemUptime
+        var stopAskedAt: Double?
+        var callsAfterStop = 0
+        let out = try g.generate(promptTokens: prompt, options: .init(maxTokens: 4), sampler: &sampler, onPrefill: { _, _ in
+            if stopAskedAt != nil { callsAfterStop += 1; return false }
+            if ProcessInfo.processInfo.systemUptime - start > 0.5 { stopAskedAt = ProcessInfo.processInfo.systemUptime; return false }
+            return true
+        })
+        let stoppedAfter = ProcessInfo.processInfo.systemUptime - (stopAskedAt ?? start)
+        print("stop during prefill: asked at \(String(format: "%.2f", (stopAskedAt ?? start) - start)) s, returned \(String(format: "%.3f", stoppedAfter)) s later")
+        #expect(out.finishReason == .cancelled)
+        #expect(callsAfterStop == 0)
+        #expect(stoppedAfter < 1.0, "generate returned \(stoppedAfter) s after the stop")
+        #expect(g.session.tokens.count % g.session.maxBatch == 0 && g.session.tokens.count < prompt.count)
+        // Usable afterwards: a short request answers normally.
+        var greedy = Sampler(settings: .greedy)
+        let next = try g.generate(promptTokens: g.tokenizer.encode(Self.editPrompt), options: .init(maxTokens: 8), sampler: &greedy)
+        #expect(next.tokens.count > 0 && next.finishReason != .cancelled)
+    }
 }

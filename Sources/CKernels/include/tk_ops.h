@@ -29,6 +29,14 @@ void tk_copy_columns(float *dst, const float *src, int64_t n_rows, int64_t src_w
 /* In-place softmax of x (n); returns log(sum(exp(x - max))) + max (the log-normalizer). */
 float tk_softmax(float *x, int64_t n);
 
+/* log(sum(exp(x))) of x (n), computed around the maximum (-inf for n == 0; the maximum
+ * itself when it is not finite). For log-probabilities of generated tokens. */
+double tk_log_sum_exp(const float *x, int64_t n);
+
+/* A 64-bit checksum of n bytes (fast, not cryptographic): KV snapshots are checked with it
+ * before they are trusted. */
+uint64_t tk_checksum64(const void *data, size_t n, uint64_t seed);
+
 /* Rotary tables for NEOX-style rotary embedding: for each of n_tokens positions
  * (positions[t]) and each i < head_dim/2, angle = pos * base^(-2i/head_dim);
  * cos_out/sin_out are (n_tokens, head_dim/2). */

@@ -72,4 +72,20 @@ void tk_matmul(tk_pool *pool, int type, const void *W, int64_t rows, int64_t n_i
 int64_t tk_matmul_input_bytes(int type, int64_t n_in);
 bool tk_quantize_matmul_input(int type, const float *x, int64_t n_in, void *dst);
 
+/* ---- repacking at load (engine-internal layouts) ----
+ * tk_repacked_type(type): the layout the fastest kernels of this CPU want for weights of
+ * `type` with rows of n_in values (TK_TYPE_Q4_K_X16, TK_TYPE_Q6_K_X16, TK_TYPE_Q5_0_X16,
+ * TK_TYPE_Q8_0_X16 with AVX-512 VNNI),
+ * or `type` itself when there is none (then nothing needs repacking).
+ * tk_repack(type, src, dst, rows, n_in): writes `rows` rows of `type` at src into the
+ * repacked layout at dst (tk_row_bytes(tk_repacked_type(type, n_in), n_in) bytes per row);
+ * false for a type without a repacked layout. Exact: the same integers and scales, only
+ * reordered (tests check every kernel level against the original layout's dot products;
+ * Q8_0_X16 stores each quant plus 128). The *_0 layouts may read up to 8 bytes past a row's
+ * end: allocate repacked matrices TK_REPACK_PADDING bytes larger.
+ * Repacked matrices work with tk_matmul at every kernel level (scalar twin below AVX-512). */
+#define TK_REPACK_PADDING 64
+int tk_repacked_type(int type, int64_t n_in);
+bool tk_repack(int type, const void *src, void *dst, int64_t rows, int64_t n_in);
+
 #endif

@@ -18,6 +18,15 @@ typedef enum {
     TK_TYPE_Q6_K = 14,
     TK_TYPE_Q8_K = 15,
     TK_TYPE_BF16 = 30,
+    /* Engine-internal layouts, never found in files (see tk_repack in tk_quant.h): the same
+     * quantized values as Q4_K / Q6_K, reordered at load for the AVX-512 VNNI GEMM, and
+     * their activation format. */
+    TK_TYPE_Q5_0_X16 = 106,
+    TK_TYPE_Q8_0_X16 = 108,
+    TK_TYPE_X8_X16 = 109,   /* activations for Q5_0_X16 / Q8_0_X16 */
+    TK_TYPE_Q4_K_X16 = 112,
+    TK_TYPE_Q6_K_X16 = 114,
+    TK_TYPE_Q8_K_X16 = 115,
 } tk_type;
 
 /* Which instruction set the dispatching kernels use. TK_LEVEL_AUTO = best the CPU+OS allow. */

@@ -9,7 +9,7 @@ import Foundation
 ///     prompts = "path/to/templates"           (TAKUMI_PROMPTS)
 ///     lang = "ja"                             (TAKUMI_LANG)
 ///     [edit]
-///     format = "auto"                         (TAKUMI_EDIT_FORMAT; or search-replace, whole-file)
+///     format = "auto"                         (TAKUMI_EDIT_FORMAT; or whole-file, regions, search-replace)
 ///     attempts = 3                            (TAKUMI_ATTEMPTS)
 ///     whole_file_max_lines = 150
 ///     max_tokens = 1536                       (TAKUMI_MAX_TOKENS)

@@ -8,7 +8,7 @@ import Foundation
 /// `Settings.keys` (SettingKeys.swift); this type only holds the values and loads the layers.
 public struct Settings: Equatable, Sendable {
     public enum FormatChoice: String, Equatable, Sendable, CaseIterable {
-        case auto, searchReplace = "search-replace", wholeFile = "whole-file"
+        case auto, searchReplace = "search-replace", wholeFile = "whole-file", regions
     }
 
     // Model and backend

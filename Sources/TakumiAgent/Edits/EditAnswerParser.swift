@@ -23,6 +23,10 @@ import Foundation
 /// fence or a block without any usable path is an error for the whole answer — an answer is
 /// applied completely or not at all.
 ///
+/// In `.regions` format each code block holds new versions of definitions (`definitions`
+/// operations, merged by `DefinitionMerger`); blocks without a path line belong to the only
+/// file shown, and an answer of bare code without any fence is read as one block.
+///
 /// In `.wholeFile` format an answer that contains SEARCH/REPLACE blocks is read as blocks (the
 /// markers are unambiguous). In `.searchReplace` format fenced code is never taken as a whole
 /// file: a snippet would silently replace the file.
@@ -140,16 +144,27 @@ public struct EditAnswerParser: Sendable {
             if path == nil { pathless.append(start + 1) }
             fences.append((path, open.info.split(separator: " ").first.map(String.init)?.lowercased() ?? "", content, start + 1))
         }
+        if fences.isEmpty, format == .regions, let defaultPath,
+           lines.contains(where: { PythonStructureScanner.header($0) != nil || $0.contains("function ") || $0.contains("fn ") || $0.contains("func ") }) {
+            // An unfenced answer of bare code (small models sometimes drop the fence).
+            return ops + [.definitions(path: defaultPath, lines: lines, answerLine: 1)]
+        }
         for fence in fences {
             // A patch is not a file (models echo the diff format they saw in feedback).
             let firstLine = fence.lines.first { !$0.trimmingCharacters(in: .whitespaces).isEmpty } ?? ""
             if fence.info == "diff" || fence.info == "patch" || firstLine.hasPrefix("diff --git ") || firstLine.hasPrefix("--- a/") {
                 throw AgentError.malformedAnswer(line: fence.answerLine, reason: "this code block is a diff; answer with the complete new file instead")
             }
+            // Region answers may hold one code block per changed definition, all for the one file.
+            let regions = format == .regions
+            func operation(_ path: String) -> EditOperation {
+                regions ? .definitions(path: path, lines: fence.lines, answerLine: fence.answerLine)
+                    : .wholeFile(path: path, lines: fence.lines, answerLine: fence.answerLine)
+            }
             if let path = fence.path {
-                ops.append(.wholeFile(path: path, lines: fence.lines, answerLine: fence.answerLine))
-            } else if fences.count == 1, let defaultPath {
-                ops.append(.wholeFile(path: defaultPath, lines: fence.lines, answerLine: fence.answerLine))
+                ops.append(operation(path))
+            } else if fences.count == 1 || regions, let defaultPath {
+                ops.append(operation(defaultPath))
             } else {
                 throw AgentError.malformedAnswer(line: fence.answerLine, reason: "no file path on the line before this code block")
             }

@@ -17,8 +17,22 @@ public struct EditedFile: Equatable, Sendable {
 /// whole answer (no partial application).
 public struct EditApplier: Sendable {
     public var root: String
+    /// How whole-file and definition answers are merged, per repository-relative path (what the
+    /// prompt showed of each file); a path without an entry merges with no focus.
+    public var mergers: [String: DefinitionMerger]
 
-    public init(root: String) { self.root = root }
+    /// The files' bytes as the prompt showed them (repository-relative path → bytes): used
+    /// instead of reading the disk, so the edit applies to exactly what the model saw and the
+    /// writer's race check compares against that one snapshot.
+    public var snapshots: [String: Data]
+
+    public init(root: String, mergers: [String: DefinitionMerger] = [:], snapshots: [String: Data] = [:]) {
+        self.root = root
+        self.mergers = mergers
+        self.snapshots = snapshots
+    }
+
+    private func merger(_ path: String) -> DefinitionMerger { mergers[path] ?? DefinitionMerger(path: path) }
 
     private enum FileState {
         case absent
@@ -66,6 +80,7 @@ public struct EditApplier: Sendable {
     }
 
     private func load(_ path: String) throws -> FileState {
+        if let data = snapshots[path] { return .present(try TextFile(data: data, path: path), original: data) }
         let full = (root as NSString).appendingPathComponent(path)
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: full, isDirectory: &isDir) else { return .absent }
@@ -88,13 +103,24 @@ public struct EditApplier: Sendable {
         case let .wholeFile(_, lines, _):
             switch state {
             case .present(var file, let original):
-                file.replaceAll(with: FragmentMerger.merge(answer: lines, into: file.lines) ?? lines)
+                file.replaceAll(with: try merger(path).merge(answer: lines, into: file.lines, mode: .wholeFile).lines)
                 return .present(file, original: original)
             case .created, .absent, .deleted:
                 let file = TextFile(newText: lines.map { $0 + "\n" }.joined())
                 if case let .deleted(original) = state { return .present(file, original: original) }
                 return .created(file)
             }
+
+        case let .definitions(_, lines, _):
+            guard case .present(var file, let original) = state else {
+                if case .created(var file) = state {
+                    file.replaceAll(with: try merger(path).merge(answer: lines, into: file.lines, mode: .definitions).lines)
+                    return .created(file)
+                }
+                throw AgentError.fileNotFound(path: path)
+            }
+            file.replaceAll(with: try merger(path).merge(answer: lines, into: file.lines, mode: .definitions).lines)
+            return .present(file, original: original)
 
         case let .searchReplace(_, search, replace, _):
             if search.allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) {

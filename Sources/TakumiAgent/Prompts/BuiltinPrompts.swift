@@ -36,6 +36,58 @@ For style only (do not repeat them; describe the change above), recent subjects 
 {{/hasExamples}}
 
 """#,
+        "edit-regions": #"""
+{{#targets}}
+{{{path}}} has {{lineCount}} lines. You are shown only the parts of it that matter for this task.
+{{#hasOutline}}
+Other definitions in {{{path}}} (unchanged, not shown):
+{{{outline}}}
+{{/hasOutline}}
+
+{{#regions}}
+{{{path}}}, lines {{start}}-{{end}}:
+{{{fence}}}{{{language}}}
+{{{text}}}
+{{{fence}}}
+
+{{/regions}}
+{{/targets}}
+{{#hasContext}}
+Tests, for reference only (do not change them, do not copy them into your answer):
+
+{{#context}}
+{{{path}}}
+{{{fence}}}{{{language}}}
+{{{content}}}{{{fence}}}
+
+{{/context}}
+{{/hasContext}}
+{{#failure}}
+The tests fail now:
+```
+{{{failure}}}
+```
+
+{{/failure}}
+Task: {{{instruction}}}
+
+{{#searchReplace}}
+Reply with SEARCH/REPLACE blocks: the file path on one line, then lines copied exactly from the parts shown above, then the lines that replace them, like this:
+
+{{#example}}
+{{{path}}}
+<<<<<<< SEARCH
+(lines copied exactly from {{{path}}})
+=======
+(the new lines)
+>>>>>>> REPLACE
+{{/example}}
+{{/searchReplace}}
+{{^searchReplace}}
+Reply with the complete new version of each function or class you change ({{{names}}}) in a {{{language}}} code block. Write only the changed definitions, nothing else from the file; you may leave out their docstrings.
+{{/searchReplace}}
+
+"""#,
         "edit-search-replace": #"""
 {{{instruction}}}
 
@@ -55,6 +107,13 @@ For reference only (do not change these files):
 
 {{/context}}
 {{/hasContext}}
+{{#failure}}
+The tests fail now:
+```
+{{{failure}}}
+```
+
+{{/failure}}
 Reply with SEARCH/REPLACE blocks: the file path on one line, then lines copied exactly from the file, then the lines that replace them, like this:
 
 {{#example}}
@@ -88,6 +147,13 @@ For reference only (do not change these files):
 
 {{/context}}
 {{/hasContext}}
+{{#failure}}
+The tests fail now:
+```
+{{{failure}}}
+```
+
+{{/failure}}
 {{#single}}
 Reply with the complete new {{{path}}} in a code block.
 {{/single}}

@@ -18,8 +18,50 @@ public struct EditPromptBuilder: Sendable {
 
     public init(library: PromptLibrary) { self.library = library }
 
+    /// The first turn for a plan: whole files (`edit-whole-file`, `edit-search-replace`) or
+    /// regions with an outline (`edit-regions`), the failing tests' excerpts for reference, and
+    /// the failing run's first failure.
+    public func initialMessages(plan: EditPlan) throws -> [ChatMessage] {
+        let references = plan.references.map {
+            PromptFile(path: "\($0.path), lines \($0.startLine)-\($0.endLine)", text: $0.text)
+        }
+        if plan.targets.allSatisfy(\.isWhole) {
+            return try initialMessages(instruction: plan.instruction,
+                                       files: plan.targets.map { PromptFile(path: $0.path, text: $0.text) },
+                                       context: references, format: plan.format, failure: plan.failureExcerpt)
+        }
+        let japanese = EditPromptBuilder.isJapanese(plan.instruction)
+        let system = try library.render("system", ["japanese": japanese])
+        let first = plan.targets[0]
+        let names = plan.targets.flatMap { ($0.regions ?? []).flatMap(\.definitions) }
+            .map { $0.split(separator: ".").last.map(String.init) ?? $0 }
+        let user = try library.render("edit-regions", [
+            "instruction": plan.instruction.trimmingCharacters(in: .whitespacesAndNewlines),
+            "targets": plan.targets.map { target -> [String: Any] in
+                let language = EditPromptBuilder.language(for: target.path)
+                return [
+                    "path": target.path, "lineCount": String(target.lineCount),
+                    "hasOutline": !target.outline.isEmpty, "outline": target.outline.joined(separator: "\n"),
+                    "regions": (target.regions ?? []).map { region -> [String: Any] in
+                        ["path": target.path, "start": String(region.startLine), "end": String(region.endLine),
+                         "text": region.text, "fence": EditPromptBuilder.fence(for: region.text), "language": language]
+                    },
+                ]
+            },
+            "context": references.map(EditPromptBuilder.fileValues),
+            "hasContext": !references.isEmpty,
+            "failure": plan.failureExcerpt.map { $0 as Any } ?? false,
+            "searchReplace": plan.format == .searchReplace,
+            "names": names.joined(separator: ", "),
+            "language": EditPromptBuilder.language(for: first.path),
+            "example": ["path": first.path, "language": EditPromptBuilder.language(for: first.path)],
+            "japanese": japanese,
+        ])
+        return [.system(trimmed(system)), .user(trimmed(user))]
+    }
+
     public func initialMessages(instruction: String, files: [PromptFile], context: [PromptFile] = [],
-                                format: EditFormat) throws -> [ChatMessage] {
+                                format: EditFormat, failure: String? = nil) throws -> [ChatMessage] {
         let japanese = EditPromptBuilder.isJapanese(instruction)
         let system = try library.render("system", ["japanese": japanese])
         let user = try library.render(format.templateName, [
@@ -34,6 +76,7 @@ public struct EditPromptBuilder: Sendable {
             // verbatim by small models).
             "example": files.first.map { ["path": $0.path, "language": EditPromptBuilder.language(for: $0.path)] } ?? [:],
             "japanese": japanese,
+            "failure": failure.map { $0 as Any } ?? false,
         ])
         return [.system(trimmed(system)), .user(trimmed(user))]
     }

@@ -11,6 +11,8 @@ public struct TestReport: Equatable, Sendable, Codable {
     public var passed: Bool
     /// Failing tests by name, when the framework reports them; nil otherwise.
     public var failingTests: [String]?
+    /// The whole output (capped by the runner), for locating failures; not in `--json`.
+    public var output: String = ""
 
     public init(command: String, exitCode: Int32, durationSeconds: Double, outputTail: String, timedOut: Bool,
                 passed: Bool, failingTests: [String]?) {
@@ -66,9 +68,11 @@ public struct IsolatedTestRunner: Sendable {
         }
         try ChangeWriter(root: worktree.path).write(candidate)
         let result = try runner.run(command, in: worktree.path, environment: environment)
-        return TestReport(command: command, exitCode: result.exitCode, durationSeconds: result.durationSeconds,
-                          outputTail: result.outputTail, timedOut: result.timedOut,
-                          passed: result.exitCode == 0 && !result.timedOut && !result.interrupted,
-                          failingTests: TestFailureParser.failingTests(in: result.output).map { $0.sorted() })
+        var report = TestReport(command: command, exitCode: result.exitCode, durationSeconds: result.durationSeconds,
+                                outputTail: result.outputTail, timedOut: result.timedOut,
+                                passed: result.exitCode == 0 && !result.timedOut && !result.interrupted,
+                                failingTests: TestFailureParser.failingTests(in: result.output).map { $0.sorted() })
+        report.output = result.output
+        return report
     }
 }

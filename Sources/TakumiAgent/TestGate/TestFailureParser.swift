@@ -15,6 +15,10 @@ public enum TestFailureParser {
                     failing.insert(String(rest.prefix(while: { $0 != " " }))); recognized = true
                 }
             }
+            // pytest subtests: "SUBFAILED(x=1) tests/test_x.py::Class::test_y - AssertionError"
+            if line.hasPrefix("SUBFAILED"), let id = line.split(separator: " ").first(where: { $0.contains("::") }) {
+                failing.insert(String(id)); recognized = true
+            }
             if line.range(of: #"^=+ .*(passed|failed|error).* in [0-9.]+s"#, options: .regularExpression) != nil { recognized = true }
             // go test: "--- FAIL: TestName (0.00s)"; "ok  	pkg" / "FAIL	pkg"
             if line.hasPrefix("--- FAIL: ") {

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// A parsed, memory-mapped GGUF file: metadata, tensor infos, and tensor data in place.
@@ -311,6 +312,22 @@ public final class GGUFFile: @unchecked Sendable {
 
     /// Drops the resident pages of tensor `name` (used after copying it elsewhere, so memory
     /// stays near the file size). The tensor stays readable: pages come back on access.
+    /// Identifies the file's contents for caches (KV snapshots): a checksum of the header
+    /// (metadata and tensor table), the size, and 16 samples of 4 KB spread over the tensor
+    /// data. Reads about 64 KB, so it is cheap at load; two files that differ only outside
+    /// the samples would collide, which no real pair of models does (their headers differ).
+    public lazy var contentFingerprint: UInt64 = {
+        var h = tk_checksum64(storage.base, min(dataOffset, storage.count), UInt64(storage.count))
+        let dataBytes = storage.count - dataOffset
+        if dataBytes > 0 {
+            for i in 0..<16 {
+                let offset = dataOffset + dataBytes / 16 * i
+                h = tk_checksum64(storage.base + offset, min(4096, storage.count - offset), h)
+            }
+        }
+        return h
+    }()
+
     public func releasePages(ofTensor name: String) {
         guard let info = tensorInfo(name) else { return }
         storage.releasePages(offset: info.fileOffset, count: info.byteCount)

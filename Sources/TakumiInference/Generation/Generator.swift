@@ -9,6 +9,10 @@ public final class Generator {
     public let model: Model
     public let tokenizer: Tokenizer
     public let session: InferenceSession
+    /// Persistent KV snapshots (nil: off). When set, a prompt whose prefix another process
+    /// saved restores it instead of recomputing it, and every prompt that needed at least
+    /// `store.minimumTokens` of new computation is saved after generation.
+    public var snapshots: KVSnapshotStore?
 
     public struct Options {
         public var maxTokens: Int
@@ -20,11 +24,29 @@ public final class Generator {
         /// tokens; one batched pass verifies them. Pays off when the answer copies the
         /// prompt (code edits).
         public var draftTokens: Int
-        public init(maxTokens: Int = 512, stopStrings: [String] = [], stopTokens: Set<Int32> = [], draftTokens: Int = 8) {
+        /// A decoding constraint, asked before each token is emitted: (the bytes generated so
+        /// far, the candidate token's bytes) -> may it come next? Control tokens (end of
+        /// turn ...) are offered with empty bytes. Greedy takes the best allowed token among
+        /// the `constraintCandidates` most likely; sampling redraws (masking each rejected
+        /// token) up to `constraintCandidates` times. When none is allowed the unconstrained
+        /// choice is taken (counted in `Output.unconstrainedTokens`). Prompt-lookup drafts
+        /// are cut at their first token the constraint rejects. nil: no constraint.
+        public var acceptCandidate: ((_ generatedBytes: [UInt8], _ candidateBytes: [UInt8]) -> Bool)?
+        public var constraintCandidates: Int
+        /// Report each generated token's log-probability (`Output.tokenLogProbabilities`).
+        /// Off by default: about 1 ms per token for a 151,936-token vocabulary (a decode
+        /// step of the 0.5B model takes about 15 ms).
+        public var logProbabilities: Bool
+        public init(maxTokens: Int = 512, stopStrings: [String] = [], stopTokens: Set<Int32> = [], draftTokens: Int = 8,
+                    acceptCandidate: ((_ generatedBytes: [UInt8], _ candidateBytes: [UInt8]) -> Bool)? = nil,
+                    constraintCandidates: Int = 64, logProbabilities: Bool = false) {
             self.maxTokens = maxTokens
             self.stopStrings = stopStrings
             self.stopTokens = stopTokens
             self.draftTokens = draftTokens
+            self.acceptCandidate = acceptCandidate
+            self.constraintCandidates = constraintCandidates
+            self.logProbabilities = logProbabilities
         }
     }
 
@@ -37,7 +59,8 @@ public final class Generator {
         /// Generated ids (including a final end-of-turn token, if one ended generation).
         public var tokens: [Int32]
         public var promptTokens: Int
-        /// Prompt tokens whose KV entries were reused from the previous request.
+        /// Prompt tokens whose KV entries were reused (from the previous request in this
+        /// process, or from a snapshot), so not computed.
         public var reusedPromptTokens: Int
         public var finishReason: FinishReason
         public var prefillSeconds: Double
@@ -45,6 +68,22 @@ public final class Generator {
         /// Prompt-lookup drafts verified, and how many of them were accepted.
         public var draftedTokens: Int = 0
         public var acceptedDraftTokens: Int = 0
+        /// log p of each token in `tokens` under softmax of the raw logits at temperature 1
+        /// (before repetition penalty, filtering and temperature), when
+        /// `Options.logProbabilities` is set; empty otherwise.
+        public var tokenLogProbabilities: [Double] = []
+        /// Tokens taken without satisfying `Options.acceptCandidate` (no candidate passed).
+        public var unconstrainedTokens: Int = 0
+        /// Mean of `tokenLogProbabilities` (nil when there are none): ranks candidate answers.
+        public var meanLogProbability: Double? {
+            tokenLogProbabilities.isEmpty ? nil : tokenLogProbabilities.reduce(0, +) / Double(tokenLogProbabilities.count)
+        }
+        /// Of `reusedPromptTokens`, those restored from a persistent snapshot.
+        public var snapshotPromptTokens: Int = 0
+        /// Share of verified drafts that were accepted (nil when nothing was drafted).
+        public var draftAcceptanceRate: Double? {
+            draftedTokens > 0 ? Double(acceptedDraftTokens) / Double(draftedTokens) : nil
+        }
         /// Prompt tokens actually computed per second of prefill.
         public var prefillTokensPerSecond: Double {
             prefillSeconds > 0 ? Double(promptTokens - reusedPromptTokens) / prefillSeconds : 0
@@ -71,11 +110,14 @@ public final class Generator {
     }
 
     /// Generates a continuation of `promptTokens`.
-    /// - onPrefill: (done, total) prompt tokens computed, after each chunk.
+    /// - onPrefill: (done, total) prompt tokens computed, called after every layer of every
+    ///   prefill chunk (many times a second); return false to stop: generation ends at once
+    ///   with finish reason `.cancelled` and no tokens, the chunks already computed stay
+    ///   cached for the next request.
     /// - onText: each piece of text (whole characters, stop strings held back); return
     ///   false to stop (finish reason `.cancelled`).
     public func generate(promptTokens: [Int32], options: Options, sampler: inout Sampler,
-                         onPrefill: (Int, Int) -> Void = { _, _ in },
+                         onPrefill: (_ done: Int, _ total: Int) -> Bool = { _, _ in true },
                          onText: (String) -> Bool = { _ in true }) throws -> Output {
         guard !promptTokens.isEmpty else {
             throw InferenceError.badModelConfig(path: model.file.path, reason: "empty prompt")
@@ -88,15 +130,27 @@ public final class Generator {
 
         // Reuse the longest common prefix, but always compute at least the last prompt token
         // (its logits pick the first generated token).
-        let common = zip(session.tokens, promptTokens).prefix { $0 == $1 }.count
+        var common = zip(session.tokens, promptTokens).prefix { $0 == $1 }.count
+        var restored = 0
+        if let store = snapshots, promptTokens.count - 1 - common >= store.minimumTokens {
+            restored = session.restoreSnapshotPrefix(of: promptTokens, limit: promptTokens.count - 1, from: store)
+            common = max(common, restored)
+        }
         let reused = min(common, promptTokens.count - 1)
         session.truncate(to: reused)
 
         let prefillStart = monotonicSeconds()
-        try session.evaluate(Array(promptTokens[reused...])) { done, total in onPrefill(done, total) }
+        let prefilled = try session.evaluate(Array(promptTokens[reused...]), progress: onPrefill)
         let prefillSeconds = monotonicSeconds() - prefillStart
+        guard prefilled else {
+            return Output(text: "", tokens: [], promptTokens: promptTokens.count, reusedPromptTokens: reused,
+                          finishReason: .cancelled, prefillSeconds: prefillSeconds, decodeSeconds: 0,
+                          snapshotPromptTokens: restored)
+        }
 
         var generated: [Int32] = []
+        var logProbabilities: [Double] = []
+        var unconstrained = 0
         var detokenizer = StreamingDetokenizer(tokenizer: tokenizer, skipControl: true)
         var stopMatcher = StopStringMatcher(stopStrings: options.stopStrings)
         var text = ""
@@ -120,10 +174,28 @@ public final class Generator {
             }
         }
 
+        // The constraint sees raw bytes: what was generated (control tokens add none) and
+        // the candidate's bytes.
+        var generatedBytes: [UInt8] = []
+        func candidateBytes(_ token: Int32) -> [UInt8] {
+            tokenizer.isControl(token) ? [] : tokenizer.tokenBytes(token)
+        }
+        let constraint = options.acceptCandidate
+        let isAllowed: ((Int32) -> Bool)? = constraint.map { accept in { token in accept(generatedBytes, candidateBytes(token)) } }
+
+        func choose(_ logits: UnsafeMutableBufferPointer<Float>) -> Sampler.Choice {
+            sampler.choose(logits, logProbability: options.logProbabilities,
+                           maxCandidates: options.constraintCandidates, allowing: isAllowed)
+        }
+
         /// Records one chosen token and streams its text; false when generation must end.
-        func take(_ token: Int32) -> Bool {
+        func take(_ choice: Sampler.Choice) -> Bool {
+            let token = choice.token
             generated.append(token)
             history.append(token)
+            if let lp = choice.logProbability { logProbabilities.append(lp) }
+            if !choice.satisfiedConstraint { unconstrained += 1 }
+            if constraint != nil { generatedBytes += candidateBytes(token) }
             if tokenizer.isEndOfGeneration(token) || options.stopTokens.contains(token) {
                 finish = .endOfTurn
                 return false
@@ -132,33 +204,47 @@ public final class Generator {
             return generated.count < options.maxTokens
         }
 
+        /// The longest prefix of `draft` the constraint allows, token after token.
+        func allowedPrefix(_ draft: [Int32]) -> [Int32] {
+            guard let constraint else { return draft }
+            var bytes = generatedBytes
+            var count = 0
+            for token in draft {
+                let piece = candidateBytes(token)
+                guard constraint(bytes, piece) else { break }
+                bytes += piece
+                count += 1
+            }
+            return Array(draft.prefix(count))
+        }
+
         // Prompt lookup only replaces argmax by argmax, so the text is the same with or
         // without it; it is off when sampling (the drafts would bias nothing, but there is
         // nothing to gain) and with a repetition penalty (it depends on the order tokens are seen).
         let speculate = options.draftTokens > 0 && sampler.settings.temperature <= 0 && sampler.settings.repetitionPenalty == 1
         var history = promptTokens
         var drafted = 0, accepted = 0
-        var next = sampler.sample(session.mutableLastLogits)
+        var next = choose(session.mutableLastLogits)
         generation: while options.maxTokens > 0, take(next) {
             let room = min(options.draftTokens, options.maxTokens - generated.count,
                            session.contextLength - session.position - 1, session.maxRowLogits - 1)
-            let draft = speculate && room > 0 ? PromptLookup.draft(after: history, maxTokens: room) : []
+            let draft = speculate && room > 0 ? allowedPrefix(PromptLookup.draft(after: history, maxTokens: room)) : []
             if draft.isEmpty {
-                try session.evaluate(token: next)
-                next = sampler.sample(session.mutableLastLogits)
+                try session.evaluate(token: next.token)
+                next = choose(session.mutableLastLogits)
                 continue
             }
             // Verify [next] + draft in one pass: row i predicts the token after input i.
             let base = session.position
-            try session.evaluateKeepingRowLogits([next] + draft)
+            try session.evaluateKeepingRowLogits([next.token] + draft)
             drafted += draft.count
             var good = 0
-            var chosen = sampler.sample(session.rowLogits(0))
-            while good < draft.count, chosen == draft[good] {
+            var chosen = choose(session.rowLogits(0))
+            while good < draft.count, chosen.token == draft[good] {
                 good += 1
                 accepted += 1
                 guard take(chosen) else { break generation }
-                chosen = sampler.sample(session.rowLogits(good))
+                chosen = choose(session.rowLogits(good))
             }
             // Forget the rejected drafts; the logits after the last accepted token are row `good`.
             session.truncate(to: base + 1 + good)
@@ -166,6 +252,10 @@ public final class Generator {
             next = chosen
         }
         let decodeSeconds = monotonicSeconds() - decodeStart
+        // After the answer (it is already streamed): keep this prompt for the next process.
+        if let store = snapshots, promptTokens.count - reused >= store.minimumTokens {
+            session.saveSnapshot(of: promptTokens, to: store)
+        }
 
         if finish == .endOfTurn || finish == .maxTokens {
             // Release what was held back: an unfinished character, a partial stop string.
@@ -178,6 +268,8 @@ public final class Generator {
         return Output(text: text, tokens: generated,
                       promptTokens: promptTokens.count, reusedPromptTokens: reused, finishReason: finish,
                       prefillSeconds: prefillSeconds, decodeSeconds: decodeSeconds,
-                      draftedTokens: drafted, acceptedDraftTokens: accepted)
+                      draftedTokens: drafted, acceptedDraftTokens: accepted,
+                      tokenLogProbabilities: logProbabilities, unconstrainedTokens: unconstrained,
+                      snapshotPromptTokens: restored)
     }
 }

@@ -46,7 +46,7 @@ final class ForwardBuffers {
             matrices += [l.wqkv, l.wqk, l.wGateUp].compactMap { $0 }
         }
         for m in matrices {
-            scratchBytes = max(scratchBytes, Int(tk_matmul_scratch_bytes(Int32(m.type.rawValue), Int64(m.columns), Int64(batch))))
+            scratchBytes = max(scratchBytes, Int(tk_matmul_scratch_bytes(m.kernelType, Int64(m.columns), Int64(batch))))
         }
         matmulScratch = .allocate(byteCount: scratchBytes, alignment: 64)
     }

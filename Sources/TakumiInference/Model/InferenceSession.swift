@@ -51,6 +51,29 @@ public final class InferenceSession {
     /// Bytes held by the KV cache (allocated; pages are touched only as positions fill).
     public var cacheBytes: Int { cache.byteCount }
 
+    /// Restores from `store` the longest cached prefix of `prompt` (at most `limit` tokens)
+    /// when a snapshot shares more of it than the in-memory cache does; returns how many
+    /// positions of `prompt` the cache now holds (0 when nothing matched).
+    func restoreSnapshotPrefix(of prompt: [Int32], limit: Int, from store: KVSnapshotStore) -> Int {
+        let inMemory = zip(tokens, prompt).prefix { $0 == $1 }.count
+        let key = model.file.contentFingerprint
+        guard let match = store.bestMatch(model: key, layers: cache.keys.count, rowWidth: cache.rowWidth, tokens: prompt) else {
+            return 0
+        }
+        let count = min(match.shared, limit, contextLength)
+        guard count > inMemory else { return 0 }
+        truncate(to: 0)
+        guard store.restore(path: match.path, model: key, count: count, into: cache) else { return 0 }
+        tokens = Array(prompt.prefix(count))
+        return count
+    }
+
+    /// Saves the cached positions of `prompt` (which must be what the cache starts with) to `store`.
+    func saveSnapshot(of prompt: [Int32], to store: KVSnapshotStore) {
+        guard prompt.count <= tokens.count, Array(tokens.prefix(prompt.count)) == prompt else { return }
+        store.save(model: model.file.contentFingerprint, tokens: prompt, cache: cache)
+    }
+
     /// Forgets cached positions from `count` on (keeps the first `count` tokens).
     public func truncate(to count: Int) {
         if count < tokens.count { tokens.removeSubrange(max(0, count)...) }
@@ -71,17 +94,31 @@ public final class InferenceSession {
 
     /// Appends `newTokens` to the cache and computes the logits of the last one
     /// (read them with `lastLogits`). Throws, changing nothing, when a token id is invalid or
-    /// the cache would overflow. `progress(done, total)` is called after each chunk.
-    public func evaluate(_ newTokens: [Int32], progress: (Int, Int) -> Void = { _, _ in }) throws {
+    /// the cache would overflow.
+    ///
+    /// `progress(done, total)` is called after every layer of every chunk, so a long prompt
+    /// reports (and can be stopped) many times a second: `done` counts the finished chunks
+    /// plus the finished share of the chunk in flight, and is `total` after the last layer.
+    /// Returning false stops: the chunk in flight is dropped (its tokens are not cached),
+    /// the chunks before it stay cached, and `evaluate` returns false. Returns true when
+    /// every token was evaluated.
+    @discardableResult
+    public func evaluate(_ newTokens: [Int32], progress: (_ done: Int, _ total: Int) -> Bool = { _, _ in true }) throws -> Bool {
         try validate(newTokens)
         var done = 0
+        let layers = max(model.config.layerCount, 1)
         while done < newTokens.count {
             let n = min(maxBatch, newTokens.count - done)
             let isLast = done + n == newTokens.count
-            runChunk(newTokens, from: done, count: n, logits: isLast ? buffers.logits : nil, logitRows: isLast ? 1 : 0)
+            let chunkStart = done
+            let finished = runChunk(newTokens, from: done, count: n, logits: isLast ? buffers.logits : nil,
+                                    logitRows: isLast ? 1 : 0) { layer in
+                progress(chunkStart + n * (layer + 1) / layers, newTokens.count)
+            }
+            guard finished else { return false }
             done += n
-            progress(done, newTokens.count)
         }
+        return true
     }
 
     /// Appends one token (a decode step) and computes its logits; allocation-free.
@@ -165,20 +202,28 @@ public final class InferenceSession {
         }
     }
 
+    /// Runs one chunk; false (nothing cached) when `afterLayer` asked to stop.
+    @discardableResult
     private func runChunk(_ newTokens: [Int32], from start: Int, count n: Int,
-                          logits: UnsafeMutablePointer<Float>?, logitRows: Int) {
+                          logits: UnsafeMutablePointer<Float>?, logitRows: Int,
+                          afterLayer: (Int) -> Bool = { _ in true }) -> Bool {
         newTokens.withUnsafeBufferPointer { all in
             for i in 0..<n { buffers.tokenIds[i] = all[start + i] }
         }
-        forward(count: n, logits: logits, logitRows: logitRows)
+        guard forward(count: n, logits: logits, logitRows: logitRows, afterLayer: afterLayer) else { return false }
         tokens.append(contentsOf: newTokens[start..<(start + n)])
+        return true
     }
 
     // MARK: - The forward pass
 
     /// Runs `n` tokens (buffers.tokenIds[0..<n]) at positions tokens.count ..< tokens.count+n.
     /// Writes logits of the last `logitRows` positions to `logits` ((logitRows, vocab)).
-    private func forward(count n: Int, logits: UnsafeMutablePointer<Float>?, logitRows: Int) {
+    /// `afterLayer(l)` returning false abandons the pass (returns false): the cache rows it
+    /// wrote lie beyond `tokens.count`, so they are simply overwritten later.
+    @discardableResult
+    private func forward(count n: Int, logits: UnsafeMutablePointer<Float>?, logitRows: Int,
+                         afterLayer: (Int) -> Bool = { _ in true }) -> Bool {
         let c = model.config
         let w = model.weights
         let b = buffers
@@ -271,6 +316,7 @@ public final class InferenceSession {
             mark(.downMatmul)
             tk_add(b.x, b.h, Int64(n * d))
             mark(.residualAdd)
+            guard afterLayer(l) else { return false }
         }
 
         // logits (rows, vocab) = Wout rmsnorm(x[last rows]) * output_norm
@@ -280,11 +326,12 @@ public final class InferenceSession {
             matmul(w.output, b.h, logitRows, logits)
             mark(.lmHead)
         }
+        return true
     }
 
     /// y (n, W.rows) = x (n, W.columns) · W^T
     @inline(__always)
     private func matmul(_ m: WeightMatrix, _ x: UnsafePointer<Float>, _ n: Int, _ y: UnsafeMutablePointer<Float>) {
-        tk_matmul(pool, Int32(m.type.rawValue), m.data, Int64(m.rows), Int64(m.columns), x, Int64(n), y, buffers.matmulScratch)
+        tk_matmul(pool, m.kernelType, m.data, Int64(m.rows), Int64(m.columns), x, Int64(n), y, buffers.matmulScratch)
     }
 }

@@ -13,10 +13,12 @@ public final class Model: @unchecked Sendable {
 
     /// - fuseMatrices: stack q|k|v and gate|up weights into owned copies so each takes one
     ///   matmul (one thread-pool pass) instead of two or three; same results.
-    public init(file: GGUFFile, fuseMatrices: Bool = true) throws {
+    /// - repackMatrices: reorder Q4_K/Q6_K layer weights for the AVX-512 VNNI kernels (owned
+    ///   copies, about the file's size; same values, results equal up to float rounding).
+    public init(file: GGUFFile, fuseMatrices: Bool = true, repackMatrices: Bool = true) throws {
         self.file = file
         config = try ModelConfig(file: file)
-        weights = try ModelWeights(file: file, config: config, fuseMatrices: fuseMatrices)
+        weights = try ModelWeights(file: file, config: config, fuseMatrices: fuseMatrices, repack: repackMatrices)
     }
 
     /// A short name for logs: `general.name`, else the file name without extension.

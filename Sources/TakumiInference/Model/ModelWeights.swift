@@ -1,6 +1,7 @@
 import CKernels
+import Foundation
 
-/// A weight matrix used in place from the mapped file.
+/// A weight matrix used in place from the mapped file (or an owned copy: fused, repacked).
 /// W (out, in): `rows` rows of `columns` values of `type`, rows contiguous.
 public struct WeightMatrix: @unchecked Sendable {
     public let name: String
@@ -8,6 +9,9 @@ public struct WeightMatrix: @unchecked Sendable {
     public let rows: Int
     public let columns: Int
     public let data: UnsafeRawPointer
+    /// The C kernels' type id of `data`: `type`'s id, or an engine-internal layout of the
+    /// same values (`TK_TYPE_Q4_K_X16` ...) when the matrix was repacked at load.
+    public private(set) var kernelType: Int32 = 0
 
     init(_ t: GGUFTensor, file: GGUFFile, rows: Int, columns: Int) throws {
         guard t.dims == [columns, rows] else {
@@ -21,15 +25,20 @@ public struct WeightMatrix: @unchecked Sendable {
         self.rows = rows
         self.columns = columns
         data = t.data
+        kernelType = Int32(t.type.rawValue)
     }
 
-    init(name: String, type: GGMLType, rows: Int, columns: Int, data: UnsafeRawPointer) {
+    init(name: String, type: GGMLType, rows: Int, columns: Int, data: UnsafeRawPointer, kernelType: Int32? = nil) {
         self.name = name
         self.type = type
         self.rows = rows
         self.columns = columns
         self.data = data
+        self.kernelType = kernelType ?? Int32(type.rawValue)
     }
+
+    /// Whether `data` is in an engine-internal layout rather than the file's.
+    public var isRepacked: Bool { kernelType != Int32(type.rawValue) }
 }
 
 /// A vector (norm weight, bias) as float32, converted from whatever type the file uses.
@@ -65,6 +74,34 @@ final class VectorArena {
         return WeightMatrix(name: name, type: first.type, rows: rows, columns: first.columns, data: UnsafeRawPointer(data))
     }
 
+    /// `m` in the layout this CPU's fastest kernels want (see `tk_repacked_type`), as an owned
+    /// copy; `m` itself when there is none. A fused copy that gets repacked is freed.
+    func repacked(_ m: WeightMatrix) -> WeightMatrix {
+        let target = tk_repacked_type(Int32(m.type.rawValue), Int64(m.columns))
+        guard target != Int32(m.type.rawValue), !m.isRepacked else { return m }
+        let sourceRowBytes = Int(tk_row_bytes(Int32(m.type.rawValue), Int64(m.columns)))
+        let targetRowBytes = Int(tk_row_bytes(target, Int64(m.columns)))
+        guard sourceRowBytes > 0, targetRowBytes > 0 else { return m }
+        // The *_0 kernels may read a few bytes past the last row (TK_REPACK_PADDING).
+        let byteCount = m.rows * targetRowBytes + Int(TK_REPACK_PADDING)
+        let data = UnsafeMutableRawPointer.allocate(byteCount: byteCount, alignment: 64)
+        data.initializeMemory(as: UInt8.self, repeating: 0, count: byteCount)
+        // About a gigabyte for the 1.5B model: split the rows over the cores.
+        let parts = max(1, min(ProcessInfo.processInfo.activeProcessorCount, m.rows / 64))
+        let source = m.data, rows = m.rows, columns = m.columns, type = Int32(m.type.rawValue)
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            let first = rows * part / parts, last = rows * (part + 1) / parts
+            _ = tk_repack(type, source + first * sourceRowBytes, data + first * targetRowBytes,
+                          Int64(last - first), Int64(columns))
+        }
+        if let owned = rawBlocks.firstIndex(where: { UnsafeRawPointer($0) == m.data }) {
+            rawBlocks.remove(at: owned).deallocate()
+        }
+        rawBlocks.append(data)
+        return WeightMatrix(name: m.name, type: m.type, rows: m.rows, columns: m.columns,
+                            data: UnsafeRawPointer(data), kernelType: target)
+    }
+
     func vector(_ t: GGUFTensor, file: GGUFFile, count: Int) throws -> WeightVector {
         guard t.dims == [count] else {
             throw InferenceError.badTensorShape(path: file.path, tensor: t.name, expected: "dims [\(count)]", found: "dims \(t.dims)")
@@ -87,17 +124,17 @@ final class VectorArena {
 /// The weights of one transformer block.
 public struct LayerWeights: @unchecked Sendable {
     public let attnNorm: WeightVector      // (d)
-    public let wq: WeightMatrix            // (heads*hd, d)
-    public let wk: WeightMatrix            // (kv_heads*hd, d)
-    public let wv: WeightMatrix            // (kv_heads*hd, d)
+    public var wq: WeightMatrix            // (heads*hd, d)
+    public var wk: WeightMatrix            // (kv_heads*hd, d)
+    public var wv: WeightMatrix            // (kv_heads*hd, d)
     public let bq: WeightVector?           // (heads*hd), Qwen2 only
     public let bk: WeightVector?           // (kv_heads*hd)
     public let bv: WeightVector?           // (kv_heads*hd)
-    public let wo: WeightMatrix            // (d, heads*hd)
+    public var wo: WeightMatrix            // (d, heads*hd)
     public let ffnNorm: WeightVector       // (d)
-    public let wGate: WeightMatrix         // (ffn, d)
-    public let wUp: WeightMatrix           // (ffn, d)
-    public let wDown: WeightMatrix         // (d, ffn)
+    public var wGate: WeightMatrix         // (ffn, d)
+    public var wUp: WeightMatrix           // (ffn, d)
+    public var wDown: WeightMatrix         // (d, ffn)
     /// Fused copies (fewer thread-pool passes per layer): q|k|v stacked when all three share a
     /// type, else q|k when those two do; gate|up. The forward pass uses them when present.
     public var wqkv: WeightMatrix? = nil   // (heads*hd + 2*kv_heads*hd, d)
@@ -115,7 +152,9 @@ public final class ModelWeights: @unchecked Sendable {
     private let arena: VectorArena
 
     /// - fuseMatrices: stack q|k|v and gate|up into owned copies (see `LayerWeights`).
-    init(file: GGUFFile, config c: ModelConfig, fuseMatrices: Bool = true) throws {
+    /// - repack: put the layer matrices the forward pass uses into the layout this CPU's
+    ///   fastest kernels want (owned copies of the same values; see `tk_repack`).
+    init(file: GGUFFile, config c: ModelConfig, fuseMatrices: Bool = true, repack: Bool = true) throws {
         let arena = VectorArena()
         self.arena = arena
         let d = c.embeddingLength
@@ -159,8 +198,34 @@ public final class ModelWeights: @unchecked Sendable {
                 if layer.wqkv != nil { copied += [layer.wq, layer.wk, layer.wv] } else if layer.wqk != nil { copied += [layer.wq, layer.wk] }
                 for m in copied { file.releasePages(ofTensor: m.name) }
             }
+            if repack { Self.repackUsedMatrices(of: &layer, arena: arena, file: file) }
             layers.append(layer)
         }
         self.layers = layers
+    }
+
+    /// Repacks the matrices the forward pass reads (the fused ones where present); the file
+    /// pages of repacked originals are released, as for fusing. The LM head and the token
+    /// embedding stay as in the file (one row of logits per prefill; rows looked up by id).
+    private static func repackUsedMatrices(of layer: inout LayerWeights, arena: VectorArena, file: GGUFFile) {
+        func swap(_ m: WeightMatrix) -> WeightMatrix {
+            let r = arena.repacked(m)
+            if r.isRepacked { file.releasePages(ofTensor: m.name) }
+            return r
+        }
+        if let qkv = layer.wqkv {
+            layer.wqkv = swap(qkv)
+        } else {
+            if let qk = layer.wqk { layer.wqk = swap(qk) } else { layer.wq = swap(layer.wq); layer.wk = swap(layer.wk) }
+            layer.wv = swap(layer.wv)
+        }
+        layer.wo = swap(layer.wo)
+        if let gateUp = layer.wGateUp {
+            layer.wGateUp = swap(gateUp)
+        } else {
+            layer.wGate = swap(layer.wGate)
+            layer.wUp = swap(layer.wUp)
+        }
+        layer.wDown = swap(layer.wDown)
     }
 }
