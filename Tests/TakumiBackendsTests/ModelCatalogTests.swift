@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import TakumiInference
-@testable import TakumiBackends
+import TakumiBackends
 
 @Suite struct ModelCatalogTests {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path

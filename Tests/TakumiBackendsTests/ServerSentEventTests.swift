@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import TakumiBackends
+import TakumiBackends
 
 @Suite struct ServerSentEventTests {
     @Test func commentsFieldsAndLineEndings() {

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import TakumiAgent
-@testable import TakumiBackends
+import TakumiBackends
 
 /// The OpenAI-compatible client against a real llama.cpp server on loopback.
 @Suite("Backends: OpenAI client against llama.cpp's server", .serialized)

@@ -12,6 +12,15 @@ public struct CatalogModel: Sendable, Equatable, Codable {
     public var version: String
     public var bytes: Int
     public var sha256: String
+
+    public init(name: String, packagePrefix: String, parts: Int, version: String, bytes: Int, sha256: String) {
+        self.name = name
+        self.packagePrefix = packagePrefix
+        self.parts = parts
+        self.version = version
+        self.bytes = bytes
+        self.sha256 = sha256
+    }
 }
 
 public enum ModelCatalog {

@@ -23,8 +23,9 @@ public final class OpenAITextGenerator: TextGenerator, @unchecked Sendable {
     var connection: OpenAIConnection
     private let environment: [String: String]
     /// What the client learned about the server (nil: not asked yet).
-    private(set) var infillAvailable: Bool?
-    private(set) var tokenizeAvailable: Bool?
+    public private(set) var infillAvailable: Bool?
+    /// Whether the server has `/tokenize` (nil: not asked yet).
+    public private(set) var tokenizeAvailable: Bool?
     private var localTokenizer: Tokenizer??
     private var tokenCounts: [String: Int] = [:]
     private let lock = NSLock()

@@ -7,13 +7,15 @@ import Foundation
 /// lines join with LF); other fields (`event`, `id`, `retry`) are ignored; an empty line ends
 /// the event. A payload is returned only when its event is complete, so a JSON object split
 /// across TCP reads is never parsed half.
-struct ServerSentEventParser {
+public struct ServerSentEventParser {
     private var buffer = Data()
     private var dataLines: [String] = []
     private var lastWasCR = false
 
+    public init() {}
+
     /// Feeds bytes; returns the payloads of the events they completed.
-    mutating func feed(_ data: Data) -> [String] {
+    public mutating func feed(_ data: Data) -> [String] {
         var events: [String] = []
         for byte in data {
             if lastWasCR && byte == 0x0A { lastWasCR = false; continue }
@@ -29,7 +31,7 @@ struct ServerSentEventParser {
     }
 
     /// The end of the stream: an event not closed by an empty line still counts.
-    mutating func finish() -> [String] {
+    public mutating func finish() -> [String] {
         var events: [String] = []
         if !buffer.isEmpty, let event = line(String(decoding: buffer, as: UTF8.self)) { events.append(event) }
         buffer.removeAll()
