@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import TakumiAgent
+import TakumiAgent
 
 /// The path rules, the edit lock and the undo record's pending step, each against a real
 /// directory tree.

@@ -10,6 +10,15 @@ public struct EditedFile: Equatable, Sendable {
     /// Decoded texts (with original line terminators) for diffs; "" when absent.
     public var beforeText: String
     public var afterText: String
+
+    public init(path: String, kind: Kind, before: Data?, after: Data?, beforeText: String, afterText: String) {
+        self.path = path
+        self.kind = kind
+        self.before = before
+        self.after = after
+        self.beforeText = beforeText
+        self.afterText = afterText
+    }
 }
 
 /// Matches parsed edits against the files under `root` and computes the resulting contents.
