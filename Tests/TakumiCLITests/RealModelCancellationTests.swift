@@ -5,10 +5,10 @@ import Testing
 /// a ~10k-token file gets SIGINT/SIGTERM/SIGHUP while the prompt is being read and must exit
 /// (130, nothing changed) within about 2 s of the signal, not when the prefill ends.
 ///
-/// Needs the engine's stoppable prefill (the progress callback checked inside the prefill);
-/// until that is merged this suite runs only with TAKUMI_PREFILL_CANCEL_TEST=1.
+/// The file is asked for whole (`--format whole-file`, a 32k window), so the prompt really is
+/// ~10k tokens: shown as regions it would be short.
 @Suite("CLI: cancellation during prefill with the real model", .serialized,
-       .enabled(if: RealModelCancellation.shouldRun, "needs the model and TAKUMI_PREFILL_CANCEL_TEST=1"))
+       .enabled(if: RealModel.shouldRun, "needs the model"))
 struct RealModelCancellationTests {
     @Test(arguments: [SIGINT, SIGTERM, SIGHUP])
     func signalDuringPrefillEndsWithinTwoSeconds(_ signal: Int32) throws {
@@ -21,7 +21,8 @@ struct RealModelCancellationTests {
 
         let process = Process()
         process.executableURL = URL(fileURLWithPath: ProcessTestSupport.takumiBinary)
-        process.arguments = ["edit", "Fix add so that it adds", "calc.py", "--model", RealModel.path, "--no-test", "--attempts", "1"]
+        process.arguments = ["edit", "Fix add so that it adds", "calc.py", "--model", RealModel.path, "--no-test", "--attempts", "1",
+                             "--format", "whole-file", "--context", "32768"]
         process.currentDirectoryURL = URL(fileURLWithPath: scratch.repo)
         process.environment = scratch.environment
         process.standardOutput = FileHandle.nullDevice
@@ -41,11 +42,5 @@ struct RealModelCancellationTests {
         #expect(process.terminationStatus == 130)
         let after = try scratch.run("/bin/sh", ["-c", "find . -print | sort | while read p; do if [ -f \"$p\" ]; then cksum \"$p\"; else echo \"$p\"; fi; done"])
         #expect(after.stdout == before.stdout)
-    }
-}
-
-enum RealModelCancellation {
-    static var shouldRun: Bool {
-        ProcessInfo.processInfo.environment["TAKUMI_PREFILL_CANCEL_TEST"] == "1" && RealModel.shouldRun
     }
 }

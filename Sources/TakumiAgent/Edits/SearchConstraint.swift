@@ -42,7 +42,7 @@ public final class SearchConstraint: @unchecked Sendable {
             let offset = start + search.count
             if Self.continues(bytes, at: offset, with: candidate) { return true }
             // The divider may start once the copied lines end (search empty or ending with "\n").
-            if search.isEmpty || search.last == UInt8(ascii: "\n"), offset == bytes.count || bytes[offset - 1] == UInt8(ascii: "\n") {
+            if search.isEmpty || search.last == UInt8(ascii: "\n"), offset == 0 || bytes[offset - 1] == UInt8(ascii: "\n") {
                 if Self.dividerPrefix(candidate) { return true }
             }
             // A candidate that finishes the copied line, then starts the divider ("\n===").
