@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TakumiAgent
+import TakumiGit
 
 /// `takumi complete --file PATH --offset N`: fill-in-the-middle completion at the cursor.
 /// The buffer comes on stdin (it may differ from the file on disk); only the text to insert
@@ -41,8 +42,10 @@ struct CompleteCommand: ParsableCommand {
             let generator = try assist.makeGenerator(settings, environment: environment)
             var completer = FillInMiddleCompleter(generator: generator)
             completer.maxTokens = maxTokens
+            let (prefix, suffix) = try FillInMiddleCompleter.split(buffer: buffer, atByteOffset: offset)
             let text = try completer.complete(
-                buffer: buffer, byteOffset: offset, path: file, contextFiles: repositoryContext(),
+                buffer: buffer, byteOffset: offset, path: file,
+                contextFiles: repositoryContext(prefix: prefix, suffix: suffix, budget: completer.contextTokenBudget),
                 deadline: assist.timeLimit(orElse: 30).map { GenerationDeadline(seconds: $0) })
             if json {
                 try console.json(["text": text, "model": generator.modelDescription])
@@ -55,16 +58,15 @@ struct CompleteCommand: ParsableCommand {
         }
     }
 
-    /// A few tracked files like the one being edited, paths relative to the repository root.
-    private func repositoryContext() -> [(String, String)] {
-        guard let git = try? ChangeSource.openFromEnvironment(), let root = git.rootPath,
-              let tracked = try? git.trackedPaths() else { return [] }
+    /// Repository files for the prompt, chosen by `ContextSelector` from the code around the
+    /// cursor. Outside a repository (or when selection fails) the completion goes on without.
+    private func repositoryContext(prefix: String, suffix: String, budget: Int) -> [(String, String)] {
+        guard let repository = try? Repository.openFromEnvironment(), let root = repository.rootPath else { return [] }
         let absolute = file.hasPrefix("/") ? file : currentDirectory() + "/" + file
         let standardized = (absolute as NSString).standardizingPath
-        let relative = standardized.hasPrefix(root + "/") ? String(standardized.dropFirst(root.count + 1)) : file
-        return FillInMiddleCompleter.contextCandidates(for: relative, trackedFiles: tracked).compactMap { path in
-            guard let data = FileManager.default.contents(atPath: root + "/" + path), data.count < 64_000 else { return nil }
-            return (path, String(decoding: data, as: UTF8.self))
-        }
+        let rootNoSlash = root.hasSuffix("/") ? String(root.dropLast()) : root
+        let relative = standardized.hasPrefix(rootNoSlash + "/") ? String(standardized.dropFirst(rootNoSlash.count + 1)) : file
+        return (try? CompletionContext.files(repository: repository, path: relative, prefix: prefix, suffix: suffix,
+                                             budget: budget, cacheDirectory: ContextCommand.cacheDirectory())) ?? []
     }
 }

@@ -119,7 +119,9 @@ import TakumiAgent
     @Test func nothingToMergeIsRefused() {
         let file = "def a():\n    return 1\n"
         #expect(throws: AgentError.self) { try regions("print('hello')\n", into: file) }
-        #expect(throws: AgentError.self) { try regions("def a():\n    return 1\n", into: file) }
+        // The shown definition written back unchanged is "changes nothing" (whose feedback
+        // repeats the task), not "matches nothing".
+        #expect(throws: AgentError.answerChangesNothing) { try regions("def a():\n    return 1\n", into: file) }
     }
 
     @Test func decoratorsAndStringsDoNotConfuseTheScanner() {

@@ -156,6 +156,34 @@ import TakumiAgent
         // Only the failing test function, never the whole test file (its import is the junk
         // small models copy).
         #expect(plan.references.map(\.text) == ["def test_function_41():\n    assert function_41(1, 2) == 44"])
+        // The excerpt is labelled with its lines; its fence names the language alone.
+        let prompt = try EditSessionTests.prompts.initialMessages(plan: plan).map(\.content).joined()
+        #expect(prompt.contains("test_mod.py, lines 8-9\n```python\ndef test_function_41():"), "\(prompt)")
+    }
+
+    /// "take_nth skips the first element": `take_nth` is code, `first` an English word. The
+    /// function called `first` is not shown beside the one the instruction is about.
+    @Test func aPlainWordOfTheInstructionIsWeakEvidence() {
+        #expect(Terms.codeIdentifiers("take_nth skips the first element: list(take_nth(2, xs)) is wrong")
+                == ["take_nth", "list"])
+        #expect(Terms.codeIdentifiers("inflection.ordinal raises; `tail` too; parseURL and md5 がおかしい")
+                == ["inflection", "ordinal", "tail", "parseURL", "md5"])
+        #expect(Terms.codeIdentifiers("first() に空のイテラブル") == ["first"])
+        let file = (0..<30).map { "def helper_\($0)(x):\n    return x + \($0)\n\n" }.joined()
+            + "def first(seq):\n    return next(iter(seq))\n\n\ndef take_nth(n, seq):\n    return itertools.islice(seq, 1, None, n)\n"
+        var evidence = RegionChooser.Evidence()
+        let instruction = "take_nth skips the first element"
+        evidence.instructionNames = Terms.codeIdentifiers(instruction)
+        evidence.instructionPlainNames = Set(Terms.identifierWords(instruction)).subtracting(evidence.instructionNames)
+        let choice = RegionChooser().choose(path: "itertoolz.py", text: file, evidence: evidence, allowance: 2000,
+                                            outlineAllowance: 300, counter: EstimatingTokenCounter())
+        #expect(choice.regions.map(\.definitions) == [["take_nth"]])
+        // Named only as a plain word, it is still found when nothing else is.
+        var plain = RegionChooser.Evidence()
+        plain.instructionPlainNames = ["first"]
+        let alone = RegionChooser().choose(path: "itertoolz.py", text: file, evidence: plain, allowance: 2000,
+                                           outlineAllowance: 300, counter: EstimatingTokenCounter())
+        #expect(alone.regions.map(\.definitions) == [["first"]])
     }
 
     @Test func testFilesAreRecognized() {

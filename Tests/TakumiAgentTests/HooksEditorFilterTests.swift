@@ -77,8 +77,23 @@ struct HooksEditorFilterTests {
         let request = try #require(generator.requests.first)
         #expect(request.prompt == .fillInMiddle(prefix: "func add(a: Int, b: Int) -> Int {\n    return ", suffix: "\n}\n",
                                                 path: "Math.swift", contextFiles: [("Other.swift", "let x = 1\n")]))
-        #expect(FillInMiddleCompleter.contextCandidates(for: "Sources/A/x.swift",
-                                                        trackedFiles: ["README.md", "Sources/B/y.swift", "Sources/A/z.swift", "Sources/A/x.swift"])
-                == ["Sources/A/z.swift", "Sources/B/y.swift"])
+    }
+
+    /// Completion context comes from `ContextSelector`: the file defining what the code at the
+    /// cursor calls (imported by the buffer) is shown, unrelated files and the buffer's own are not.
+    @Test func completionContextShowsWhatTheCursorUses() throws {
+        let repo = try GitRepoFixture(files: [
+            "app/main.py": "from app.pricing import apply_discount\n\ndef checkout(cart):\n    total = sum(cart)\n    return \n",
+            "app/pricing.py": "def apply_discount(total, rate):\n    \"\"\"Total after a discount rate.\"\"\"\n    return total * (1 - rate)\n",
+            "app/logging_setup.py": "import logging\n\ndef configure():\n    logging.basicConfig(level=logging.INFO)\n",
+            "README.md": "A shop.\n",
+        ])
+        let buffer = "from app.pricing import apply_discount\n\ndef checkout(cart):\n    total = sum(cart)\n    return "
+        let files = try CompletionContext.files(repository: repo.open(), path: "app/main.py", prefix: buffer, suffix: "\n")
+        let paths = files.map(\.0)
+        #expect(paths.first == "app/pricing.py", "chosen: \(paths)")
+        #expect(!paths.contains("app/main.py"))
+        #expect(!paths.contains("app/logging_setup.py"), "chosen: \(paths)")
+        #expect(files.first?.1.contains("def apply_discount(total, rate):") == true)
     }
 }

@@ -26,6 +26,14 @@ struct ServerClientTests {
         #expect(result.finishReason == .maxTokens)
         #expect(result.generatedTokens == 24)
         #expect(result.promptTokens > 10)
+        #expect(result.meanLogProbability == nil, "not asked for")
+
+        // Asked for (candidate ranking), the server's token log-probabilities are averaged.
+        var ranked = GenerationRequest(prompt: .chat([.user("Write a Python function that adds two numbers.")]), maxTokens: 16)
+        ranked.wantsLogProbabilities = true
+        let scored = try generator.generate(ranked) { _ in .continue }
+        let mean = try #require(scored.meanLogProbability)
+        #expect(mean <= 0 && mean > -20, "mean log-probability \(mean)")
     }
 
     @Test func stopStringsAndCancellation() throws {

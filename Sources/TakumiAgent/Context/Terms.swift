@@ -130,6 +130,35 @@ public enum Terms {
         return words
     }
 
+    /// The identifiers of `text` that are written as code somewhere in it: compound
+    /// (snake_case, camelCase, with digits), called (`name(`), dotted (`mod.name`) or quoted
+    /// in backticks. In "take_nth skips the first element", `take_nth` is code and `first`
+    /// is English; a function called `first` is then only weakly named.
+    public static func codeIdentifiers(_ text: String) -> Set<String> {
+        let bytes = Array(text.utf8)
+        // ASCII only: Japanese text runs straight into identifiers ("first()に", "keyが").
+        func isWordByte(_ byte: UInt8) -> Bool { byte < 0x80 && Terms.isWordByte(byte) }
+        var result = Set<String>()
+        var start = 0
+        var i = 0
+        while i <= bytes.count {
+            if i < bytes.count, isWordByte(bytes[i]) { i += 1; continue }
+            if i > start {
+                let word = bytes[start..<i]
+                let before: UInt8 = start > 0 ? bytes[start - 1] : 0
+                let after: UInt8 = i < bytes.count ? bytes[i] : 0
+                let compound = word.contains(0x5F) || word.dropFirst().contains(where: isUpper)
+                    || (word.contains { $0 >= 0x30 && $0 <= 0x39 } && !word.allSatisfy { $0 >= 0x30 && $0 <= 0x39 })
+                let written = after == 0x28 || before == 0x2E || (after == 0x2E && i + 1 < bytes.count && isWordByte(bytes[i + 1]))
+                    || before == 0x60
+                if compound || written { result.insert(String(decoding: word, as: UTF8.self)) }
+            }
+            i += 1
+            start = i
+        }
+        return result
+    }
+
     /// camelCase / snake_case parts of a word (empty when it is not compound).
     public static func parts(of word: String) -> [String] {
         var parts: [String] = []

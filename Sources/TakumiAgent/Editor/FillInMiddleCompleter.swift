@@ -68,15 +68,4 @@ public struct FillInMiddleCompleter {
         }
         return result.text
     }
-
-    /// Files to show as context for `path`: the same extension in the same directory, then
-    /// elsewhere, smallest first (more of them fit), at most `limit`.
-    public static func contextCandidates(for path: String, trackedFiles: [String], limit: Int = 4) -> [String] {
-        let ext = (path as NSString).pathExtension
-        let dir = (path as NSString).deletingLastPathComponent
-        let sameKind = trackedFiles.filter { $0 != path && !ext.isEmpty && ($0 as NSString).pathExtension == ext }
-        let near = sameKind.filter { ($0 as NSString).deletingLastPathComponent == dir }
-        let far = sameKind.filter { ($0 as NSString).deletingLastPathComponent != dir }
-        return Array((near + far).prefix(limit))
-    }
 }

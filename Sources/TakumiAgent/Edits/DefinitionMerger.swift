@@ -71,6 +71,9 @@ public struct DefinitionMerger: Sendable {
         }
         mergeLooseStatements(answer: answer, code: code, into: &state, dropped: &dropped)
         if state.replaced.isEmpty && state.added.isEmpty && state.statementsChanged == 0 {
+            // The model wrote out a shown definition without changing it: tell it so (the
+            // feedback repeats the task) rather than that nothing matched.
+            if state.matchedUnchanged > 0 { throw AgentError.answerChangesNothing }
             throw AgentError.mergeFailed(path: path, reason: "nothing in the answer matches a definition of \(path)")
         }
         return Result(lines: state.lines, replaced: state.replaced, added: state.added, dropped: dropped)
@@ -164,6 +167,8 @@ public struct DefinitionMerger: Sendable {
         var replaced: [String] = []
         var added: [String] = []
         var statementsChanged = 0
+        /// Definitions of the answer that are the file's, unchanged.
+        var matchedUnchanged = 0
         /// Where the next new definition goes (line index in `lines`) and its indentation prefix.
         var insertionPoint: Int?
         var insertionIndent = ""
@@ -218,6 +223,8 @@ public struct DefinitionMerger: Sendable {
         if Array(state.lines[replacing]) != newLines {
             state.lines.replaceSubrange(replacing, with: newLines)
             state.replaced.append(target.qualifiedName)
+        } else {
+            state.matchedUnchanged += 1
         }
         state.insertionPoint = replacing.lowerBound + newLines.count
         state.insertionIndent = targetIndent

@@ -116,6 +116,7 @@ public final class EditPlanner {
         case .auto: wantWhole = totalLines <= request.wholeFileMaxLines
         }
         let identifiers = Set(Terms.identifierWords(request.instruction).filter { $0.count >= 3 })
+        let codeNames = Terms.codeIdentifiers(request.instruction).filter { $0.count >= 2 }
         let words = Set(Terms.queryTerms(request.instruction))
 
         // The budget for the prompt: the window less the answer's room and a margin.
@@ -145,7 +146,8 @@ public final class EditPlanner {
             var target = target
             var fileEvidence = RegionChooser.Evidence()
             fileEvidence.tracebackLines = evidence.locations.filter { $0.path == target.path }.map(\.line)
-            fileEvidence.instructionNames = identifiers
+            fileEvidence.instructionNames = codeNames
+            fileEvidence.instructionPlainNames = identifiers.subtracting(codeNames)
             fileEvidence.testNames = evidence.usedNames
             fileEvidence.instructionWords = words
             let choice = RegionChooser().choose(path: target.path, text: target.text, evidence: fileEvidence,

@@ -5,8 +5,8 @@ import Foundation
 /// first, within a token allowance; plus an outline of everything else in the file.
 ///
 /// Evidence, strongest first: a traceback line inside the definition; the definition is named
-/// in the instruction; a failing test's name or body names it; lines of it use the
-/// instruction's words. A definition longer than `maxDefinitionLines` is shown as a window
+/// in the instruction as code; a failing test's name or body names it; the instruction uses
+/// its name as a plain word; lines of it use the instruction's words. A definition longer than `maxDefinitionLines` is shown as a window
 /// around its best line instead (and then cannot be answered as a whole definition).
 public struct RegionChooser: Sendable {
     public var maxRegions = 3
@@ -19,8 +19,11 @@ public struct RegionChooser: Sendable {
     public struct Evidence: Sendable {
         /// 1-based lines a failing run pointed at (deepest frame last).
         public var tracebackLines: [Int] = []
-        /// Identifiers named by the instruction.
+        /// Identifiers the instruction writes as code (`take_nth`, `first()`, `mod.tail`).
         public var instructionNames: Set<String> = []
+        /// Other words of the instruction that may name a definition ("the first element"):
+        /// weak evidence, a little more than a lexical hit.
+        public var instructionPlainNames: Set<String> = []
         /// Identifiers used by the failing tests (name → how often).
         public var testNames: [String: Int] = [:]
         /// Lower-cased words of the instruction (for lexical hits).
@@ -55,6 +58,8 @@ public struct RegionChooser: Sendable {
         for (i, d) in defs.enumerated() {
             if evidence.instructionNames.contains(d.name) || evidence.instructionNames.contains(d.qualifiedName) {
                 credit(i, 12, "the instruction names \(d.name)")
+            } else if evidence.instructionPlainNames.contains(d.name) {
+                credit(i, 3, "the instruction uses the word \(d.name)")
             }
             if let uses = evidence.testNames[d.name] { credit(i, 4 + Double(min(uses, 4)), "the failing tests use \(d.name)") }
         }

@@ -84,7 +84,7 @@ Reply with SEARCH/REPLACE blocks: the file path on one line, then lines copied e
 {{/example}}
 {{/searchReplace}}
 {{^searchReplace}}
-Reply with the complete new version of each function or class you change ({{{names}}}) in a {{{language}}} code block. Write only the changed definitions, nothing else from the file; you may leave out their docstrings.
+Reply with the complete new version of each function or class you change ({{{names}}}) in a {{{language}}} code block. Write only the changed definitions, nothing else from the file, and leave out their docstrings (they are kept as they are).
 {{/searchReplace}}
 
 """#,

@@ -4,9 +4,12 @@ import Foundation
 public struct PromptFile: Equatable, Sendable {
     public var path: String
     public var text: String
-    public init(path: String, text: String) {
+    /// What the prompt calls it ("tests/test_x.py, lines 10-20"); the path when nil.
+    public var label: String?
+    public init(path: String, text: String, label: String? = nil) {
         self.path = path
         self.text = text
+        self.label = label
     }
 }
 
@@ -23,7 +26,7 @@ public struct EditPromptBuilder: Sendable {
     /// the failing run's first failure.
     public func initialMessages(plan: EditPlan) throws -> [ChatMessage] {
         let references = plan.references.map {
-            PromptFile(path: "\($0.path), lines \($0.startLine)-\($0.endLine)", text: $0.text)
+            PromptFile(path: $0.path, text: $0.text, label: "\($0.path), lines \($0.startLine)-\($0.endLine)")
         }
         if plan.targets.allSatisfy(\.isWhole) {
             return try initialMessages(instruction: plan.instruction,
@@ -118,7 +121,7 @@ public struct EditPromptBuilder: Sendable {
     static func fileValues(_ file: PromptFile) -> [String: Any] {
         var content = file.text.replacingOccurrences(of: "\r\n", with: "\n")
         if !content.isEmpty && !content.hasSuffix("\n") { content += "\n" }
-        return ["path": file.path, "content": content, "fence": fence(for: content),
+        return ["path": file.label ?? file.path, "content": content, "fence": fence(for: content),
                 "language": language(for: file.path)]
     }
 

@@ -18,6 +18,9 @@ struct OpenAIStreamReader {
     private var serverFinished = false
     private var usage = OpenAIWire.StreamChunk.Usage()
     private var timings: OpenAIWire.StreamChunk.Timings?
+    /// Sum and count of the answer's token log-probabilities, where the server sends them.
+    private var logProbabilitySum = 0.0
+    private var logProbabilityCount = 0
 
     init(connection: OpenAIConnection, stopStrings: [String]) {
         self.connection = connection
@@ -109,6 +112,10 @@ struct OpenAIStreamReader {
         for choice in chunk.choices ?? [] {
             piece += choice.delta?.content ?? choice.text ?? ""
             reason = choice.finish_reason ?? reason
+            for value in choice.logprobs?.values ?? [] {
+                logProbabilitySum += value
+                logProbabilityCount += 1
+            }
         }
         if chunk.stop == true {
             reason = chunk.stop_type == "limit" ? "length" : "stop"
@@ -146,9 +153,11 @@ struct OpenAIStreamReader {
             prefill = p / 1000
             decode = d / 1000
         }
-        return GenerationResult(text: text,
-                                promptTokens: usage.prompt_tokens ?? timings?.prompt_n ?? 0,
-                                generatedTokens: usage.completion_tokens ?? timings?.predicted_n ?? pieces,
-                                finishReason: finish, prefillSeconds: prefill, decodeSeconds: decode)
+        var result = GenerationResult(text: text,
+                                      promptTokens: usage.prompt_tokens ?? timings?.prompt_n ?? 0,
+                                      generatedTokens: usage.completion_tokens ?? timings?.predicted_n ?? pieces,
+                                      finishReason: finish, prefillSeconds: prefill, decodeSeconds: decode)
+        if logProbabilityCount > 0 { result.meanLogProbability = logProbabilitySum / Double(logProbabilityCount) }
+        return result
     }
 }

@@ -109,10 +109,14 @@ public final class OpenAITextGenerator: TextGenerator, @unchecked Sendable {
         case let .chat(messages):
             var body = commonFields(request)
             body["messages"] = messages.map { ["role": $0.role.rawValue, "content": $0.content] }
+            // Candidate ranking needs the answer's token log-probabilities (a server that
+            // does not send them leaves the candidates unranked, in sampling order).
+            if request.wantsLogProbabilities { body["logprobs"] = true }
             return try stream("/v1/chat/completions", body, request, onEvent)
         case let .raw(text):
             var body = commonFields(request)
             body["prompt"] = text
+            if request.wantsLogProbabilities { body["logprobs"] = 1 }  // completions: the number of alternatives
             return try stream("/v1/completions", body, request, onEvent)
         case let .fillInMiddle(prefix, suffix, path, contextFiles):
             if infillAvailable != false {

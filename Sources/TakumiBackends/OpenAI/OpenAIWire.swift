@@ -11,6 +11,20 @@ enum OpenAIWire {
             /// `/v1/completions` chunks carry `text` instead of a delta.
             var text: String?
             var finish_reason: String?
+            /// Sent when the request asked for `logprobs`: chat chunks list one entry per
+            /// token in `content`, completions chunks give `token_logprobs`.
+            var logprobs: LogProbabilities?
+        }
+        struct LogProbabilities: Decodable {
+            struct Entry: Decodable { var logprob: Double? }
+            var content: [Entry]?
+            var token_logprobs: [Double?]?
+
+            /// The log-probabilities of this chunk's tokens (nil entries and non-finite values skipped).
+            var values: [Double] {
+                let all = (content ?? []).map(\.logprob) + (token_logprobs ?? [])
+                return all.compactMap { $0 }.filter(\.isFinite)
+            }
         }
         struct Usage: Decodable {
             var prompt_tokens: Int?
