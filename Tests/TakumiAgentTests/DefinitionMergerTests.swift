@@ -116,6 +116,42 @@ import TakumiAgent
         #expect(own.lines.contains("    '''Changed.'''") && !own.lines.contains("    '''One line.'''"))
     }
 
+    static let takeNth = [
+        "def take_nth(n, seq):",
+        "    \"\"\" Every nth item in seq",
+        "",
+        "    >>> list(take_nth(2, [10, 20, 30, 40, 50]))",
+        "    [10, 30, 50]",
+        "",
+        "    Examples::",
+        "",
+        "        >>> list(take_nth(3, 'ABCDEFG'))",
+        "        ['A', 'D', 'G']",
+        "",
+        "    Works on any iterable.",
+        "    \"\"\"",
+        "    text = \"\"\"",
+        "    >>> not a docstring",
+        "\"\"\"",
+        "    return itertools.islice(seq, 1, None, n)",
+    ]
+
+    /// Shown for a fix, a docstring loses its doctest examples (prose and code stay); an answer
+    /// that repeats the shortened docstring gets the file's docstring back, examples included.
+    @Test func docstringExamplesAreNotShownButKept() throws {
+        let shown = DocstringExamples.removed(from: Self.takeNth)
+        #expect(shown == ["def take_nth(n, seq):", "    \"\"\" Every nth item in seq", "", "    Works on any iterable.", "    \"\"\"",
+                          "    text = \"\"\"", "    >>> not a docstring", "\"\"\"", "    return itertools.islice(seq, 1, None, n)"])
+        let file = ["import itertools", "", ""] + Self.takeNth
+        let fixed = shown.map { $0.replacingOccurrences(of: "islice(seq, 1,", with: "islice(seq, 0,") }
+        let merged = try regions(fixed.joined(separator: "\n") + "\n", into: file.joined(separator: "\n") + "\n")
+        #expect(merged.lines == file.map { $0.replacingOccurrences(of: "islice(seq, 1,", with: "islice(seq, 0,") })
+        // A docstring of the answer's own replaces the file's.
+        let own = try regions("def take_nth(n, seq):\n    \"\"\"Every nth item.\"\"\"\n    return itertools.islice(seq, 0, None, n)\n",
+                              into: file.joined(separator: "\n") + "\n")
+        #expect(own.lines.contains("    \"\"\"Every nth item.\"\"\"") && !own.lines.contains("    [10, 30, 50]"))
+    }
+
     @Test func nothingToMergeIsRefused() {
         let file = "def a():\n    return 1\n"
         #expect(throws: AgentError.self) { try regions("print('hello')\n", into: file) }

@@ -186,6 +186,34 @@ import TakumiAgent
         #expect(alone.regions.map(\.definitions) == [["first"]])
     }
 
+    /// What the regions prompt shows of a Python definition: a bug's docstring without its
+    /// doctest examples; a stub with its examples but without `raise NotImplementedError`.
+    @Test func regionsHideDoctestsOfBugsAndTheRaiseOfStubs() throws {
+        let doctest = "\"\"\"Return a plus b plus 41.\n\n    Used by the report generator.\n\n    >>> function_41(1, 2)\n    44\n    \"\"\""
+        let buggy = Self.bigModule(count: 400, buggy: 41)
+            .replacingOccurrences(of: "\"\"\"Return a plus b plus 41.\n\n    Used by the report generator.\n    \"\"\"", with: doctest)
+        #expect(buggy.contains(">>> function_41(1, 2)"))
+        let repo = try GitRepoFixture(files: ["mod.py": buggy, "test_mod.py": Self.testFile])
+        let request = EditRequest(instruction: "function_41 gives the wrong total", paths: ["mod.py"],
+                                  test: .command(Self.fakePytest), contextTokens: 4096)
+        let plan = try planner(repo).plan(request)
+        #expect(plan.format == .regions)
+        let prompt = try EditSessionTests.prompts.initialMessages(plan: plan).map(\.content).joined()
+        #expect(prompt.contains("Used by the report generator.") && prompt.contains("total = a - b"))
+        #expect(!prompt.contains(">>> function_41(1, 2)"), "\(prompt)")
+        #expect(!prompt.contains("is not written yet"))
+
+        let stub = buggy.replacingOccurrences(of: "    total = a - b\n    return total + 41", with: "    raise NotImplementedError")
+        #expect(stub != buggy)
+        let stubRepo = try GitRepoFixture(files: ["mod.py": stub, "test_mod.py": Self.testFile])
+        let stubPlan = try planner(stubRepo).plan(request)
+        let stubPrompt = try EditSessionTests.prompts.initialMessages(plan: stubPlan).map(\.content).joined()
+        #expect(stubPrompt.contains(">>> function_41(1, 2)"))
+        // The region ends after the docstring (the failing run's traceback still quotes the raise).
+        #expect(stubPrompt.contains("    44\n    \"\"\"\n```"), "\(stubPrompt)")
+        #expect(stubPrompt.contains("The body of function_41 is not written yet: write it."))
+    }
+
     @Test func testFilesAreRecognized() {
         for path in ["test_x.py", "x_test.go", "x.test.js", "x.spec.ts", "tests/helpers.rs", "Tests/FooTests.swift", "conftest.py"] {
             #expect(TestFiles.isTestFile(path), "\(path)")

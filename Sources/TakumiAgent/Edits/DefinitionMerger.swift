@@ -270,15 +270,26 @@ public struct DefinitionMerger: Sendable {
     }
 
     /// A Python definition answered without the docstring the file has keeps the file's
-    /// docstring (small models are told they may leave docstrings out: shorter answers).
+    /// docstring (small models are told to leave docstrings out: shorter answers); so does one
+    /// that repeats the docstring as shown, without its examples (`DocstringExamples`).
     func keepingDocstring(of target: CodeDefinition, in lines: [String], answer: [String], answerHeader: Int) -> [String] {
         guard let fileDoc = PythonBody.docstring(lines, header: target.headerLine, end: target.range.upperBound),
-              let answerBody = PythonBody.firstStatement(answer, header: answerHeader, end: answer.count),
-              PythonBody.docstring(answer, header: answerHeader, end: answer.count) == nil else { return answer }
+              let answerBody = PythonBody.firstStatement(answer, header: answerHeader, end: answer.count) else { return answer }
+        var rest = answerBody
+        if let answerDoc = PythonBody.docstring(answer, header: answerHeader, end: answer.count) {
+            func words(_ docLines: ArraySlice<String>) -> [String] {
+                docLines.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            }
+            let shown = DocstringExamples.removed(from: Array(lines[target.range]))
+            let shownDoc = PythonBody.docstring(shown, header: target.headerLine - target.range.lowerBound, end: shown.count)
+            // An answer with a docstring of its own keeps it.
+            guard let shownDoc, words(shown[shownDoc]) == words(answer[answerDoc]) else { return answer }
+            rest = answerDoc.upperBound
+        }
         let docLines = Array(lines[fileDoc])
         let fileIndent = leadingWhitespace(lines[fileDoc.lowerBound])
         let answerIndent = leadingWhitespace(answer[answerBody])
-        return Array(answer[..<answerBody]) + reindent(docLines, from: fileIndent, to: answerIndent) + Array(answer[answerBody...])
+        return Array(answer[..<answerBody]) + reindent(docLines, from: fileIndent, to: answerIndent) + Array(answer[rest...])
     }
 
     // MARK: - Step 5: module-level statements

@@ -70,6 +70,9 @@ The tests fail now:
 
 {{/failure}}
 Task: {{{instruction}}}
+{{#stubs}}
+The body of {{{stubs}}} is not written yet: write it.
+{{/stubs}}
 
 {{#searchReplace}}
 Reply with SEARCH/REPLACE blocks: the file path on one line, then lines copied exactly from the parts shown above, then the lines that replace them, like this:

@@ -38,7 +38,13 @@ public struct EditPromptBuilder: Sendable {
         let first = plan.targets[0]
         let names = plan.targets.flatMap { ($0.regions ?? []).flatMap(\.definitions) }
             .map { $0.split(separator: ".").last.map(String.init) ?? $0 }
+        // Stubs are shown without their `raise NotImplementedError` (see `shownText`).
+        let stubs = plan.targets.flatMap { target in
+            CodeStructure.family(forPath: target.path) == .python
+                ? (target.regions ?? []).filter { $0.text.contains("raise NotImplementedError") }.flatMap(\.definitions) : []
+        }.map { $0.split(separator: ".").last.map(String.init) ?? $0 }
         let user = try library.render("edit-regions", [
+            "stubs": plan.format == .regions && !stubs.isEmpty ? stubs.joined(separator: ", ") as Any : false,
             "instruction": plan.instruction.trimmingCharacters(in: .whitespacesAndNewlines),
             "targets": plan.targets.map { target -> [String: Any] in
                 let language = EditPromptBuilder.language(for: target.path)
@@ -46,8 +52,9 @@ public struct EditPromptBuilder: Sendable {
                     "path": target.path, "lineCount": String(target.lineCount),
                     "hasOutline": !target.outline.isEmpty, "outline": target.outline.joined(separator: "\n"),
                     "regions": (target.regions ?? []).map { region -> [String: Any] in
-                        ["path": target.path, "start": String(region.startLine), "end": String(region.endLine),
-                         "text": region.text, "fence": EditPromptBuilder.fence(for: region.text), "language": language]
+                        let text = EditPromptBuilder.shownText(region, path: target.path, format: plan.format)
+                        return ["path": target.path, "start": String(region.startLine), "end": String(region.endLine),
+                                "text": text, "fence": EditPromptBuilder.fence(for: text), "language": language]
                     },
                 ]
             },
@@ -117,6 +124,23 @@ public struct EditPromptBuilder: Sendable {
     }
 
     private func trimmed(_ s: String) -> String { s.trimmingCharacters(in: .whitespacesAndNewlines) }
+
+    /// A region as the prompt shows it. Whole Python definitions answered as definitions lose
+    /// their doctest examples (`DocstringExamples`: a small model edits the example instead of
+    /// the code). A stub keeps them (they are its specification) but not its
+    /// `raise NotImplementedError`, which small models copy back instead of writing a body.
+    /// SEARCH/REPLACE regions are shown exactly, since SEARCH parts must be copied from them.
+    static func shownText(_ region: ShownRegion, path: String, format: EditFormat) -> String {
+        guard format == .regions, !region.definitions.isEmpty, CodeStructure.family(forPath: path) == .python else {
+            return region.text
+        }
+        let lines = region.text.components(separatedBy: "\n")
+        if region.text.contains("NotImplementedError") {
+            return lines.filter { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("raise NotImplementedError") }
+                .joined(separator: "\n")
+        }
+        return DocstringExamples.removed(from: lines).joined(separator: "\n")
+    }
 
     static func fileValues(_ file: PromptFile) -> [String: Any] {
         var content = file.text.replacingOccurrences(of: "\r\n", with: "\n")
