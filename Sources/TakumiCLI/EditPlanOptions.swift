@@ -19,7 +19,7 @@ struct EditPlanOptions: ParsableArguments {
     @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Test time limit in seconds (default 300).", valueName: "SECONDS"))
     var timeout: Double?
 
-    @Option(name: .long, parsing: .unconditional, help: "Most tokens per answer (default 1536; whole-file answers get room for the file).")
+    @Option(name: .long, parsing: .unconditional, help: "Tokens of room for each answer (default 1536, or about twice the regions shown; whole-file answers get room for the file).")
     var maxTokens: Int?
 
     @Option(name: .long, help: ArgumentHelp("Directory of prompt templates overriding the built-in ones.", valueName: "DIR"))
@@ -64,7 +64,7 @@ struct EditPlanOptions: ParsableArguments {
         let test: EditRequest.TestChoice = noTest ? .none : settings.testCommand.map { .command($0) } ?? .detect
         var request = EditRequest(instruction: instruction, paths: paths, test: test,
                                   format: settings.format ?? .auto, wholeFileMaxLines: settings.wholeFileMaxLines ?? 150,
-                                  contextTokens: contextTokens, maxAnswerTokens: settings.maxTokens ?? 1536)
+                                  contextTokens: contextTokens, maxAnswerTokens: settings.maxTokens)
         request.scope = scope
         return (try planner.plan(request), builder)
     }

@@ -142,6 +142,8 @@ import TakumiAgent
         let shown = DocstringExamples.removed(from: Self.takeNth)
         #expect(shown == ["def take_nth(n, seq):", "    \"\"\" Every nth item in seq", "", "    Works on any iterable.", "    \"\"\"",
                           "    text = \"\"\"", "    >>> not a docstring", "\"\"\"", "    return itertools.islice(seq, 1, None, n)"])
+        #expect(DocstringExamples.removed(from: ["def f():", "    \"\"\"Sum.", "", "    >>> f()", "    1", "", "    \"\"\"", "    return 1"])
+                == ["def f():", "    \"\"\"Sum.", "    \"\"\"", "    return 1"])
         let file = ["import itertools", "", ""] + Self.takeNth
         let fixed = shown.map { $0.replacingOccurrences(of: "islice(seq, 1,", with: "islice(seq, 0,") }
         let merged = try regions(fixed.joined(separator: "\n") + "\n", into: file.joined(separator: "\n") + "\n")

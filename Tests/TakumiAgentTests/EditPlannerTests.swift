@@ -202,6 +202,12 @@ import TakumiAgent
         #expect(prompt.contains("Used by the report generator.") && prompt.contains("total = a - b"))
         #expect(!prompt.contains(">>> function_41(1, 2)"), "\(prompt)")
         #expect(!prompt.contains("is not written yet"))
+        // A regions answer gets room for about twice the regions (a looping answer stops early),
+        // unless the user asked for more.
+        #expect(plan.answerTokens < EditRequest.defaultAnswerTokens && plan.answerTokens >= 384, "\(plan.answerTokens)")
+        var asked = request
+        asked.maxAnswerTokens = 2000
+        #expect(try planner(repo).plan(asked).answerTokens >= 2000)
 
         let stub = buggy.replacingOccurrences(of: "    total = a - b\n    return total + 41", with: "    raise NotImplementedError")
         #expect(stub != buggy)

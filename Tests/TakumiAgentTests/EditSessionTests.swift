@@ -86,6 +86,29 @@ import TakumiAgent
         #expect(repo.dir.read("calc.py") == Self.fixed)
     }
 
+    /// When the tests fail on a stub, an answer that leaves the stub a stub is refused without a
+    /// test run; one that writes a body (even one raising NotImplementedError in a branch) is tested.
+    @Test func aStubAnsweredAsAStubIsRefusedAndAWrittenBodyIsTested() throws {
+        let stub = "def add(a, b):\n    \"\"\"Return a + b.\"\"\"\n    # numbers only\n    raise NotImplementedError\n"
+        let repo = try GitRepoFixture(files: ["calc.py": stub])
+        let test = "python3 -c 'from calc import add; assert add(1, 2) == 3'"
+        let plan = try EditSessionTests.plan(repo, instruction: "Implement add.", paths: ["calc.py"], format: .wholeFile,
+                                             test: test, locate: true)
+        let answers = [
+            "```python\ndef add(a, b):\n    # still to do\n    raise NotImplementedError()\n```\n",
+            "```python\ndef add(a, b):\n    if a is None:\n        raise NotImplementedError\n    return a - b\n```\n",
+            "```python\ndef add(a, b):\n    if a is None:\n        raise NotImplementedError\n    return a + b\n```\n",
+        ]
+        var options = EditOptions()
+        options.attempts = 3
+        let report = try EditSession(repository: try repo.open(), generator: ScriptedGenerator(answers),
+                                     prompts: EditSessionTests.prompts, plan: plan, options: options).run()
+        #expect(report.attempts.map { $0.error == nil ? "tested" : "refused" } == ["refused", "tested", "tested"])
+        #expect(report.attempts[0].error?.contains("NotImplementedError") == true)
+        #expect(report.attempts[0].test == nil)
+        #expect(report.applied && repo.dir.read("calc.py")?.contains("return a + b") == true)
+    }
+
     @Test func undoRefusesWhenFileChangedSince() throws {
         let repo = try GitRepoFixture(files: ["calc.py": Self.buggy])
         _ = try session(repo, ScriptedGenerator([Self.goodAnswer])).run()

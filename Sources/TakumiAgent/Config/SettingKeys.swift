@@ -12,7 +12,7 @@ import Foundation
 ///     format = "auto"                         (TAKUMI_EDIT_FORMAT; or whole-file, regions, search-replace)
 ///     attempts = 3                            (TAKUMI_ATTEMPTS)
 ///     whole_file_max_lines = 150
-///     max_tokens = 1536                       (TAKUMI_MAX_TOKENS)
+///     max_tokens = 1536                       (TAKUMI_MAX_TOKENS; unset: 1536, regions answers ~2x the regions)
 ///     temperature = 0.0                       (first attempt; retries sample warmer)
 ///     [test]
 ///     command = "pytest -q"                   (TAKUMI_TEST)

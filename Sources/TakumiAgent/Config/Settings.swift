@@ -42,7 +42,7 @@ public struct Settings: Equatable, Sendable {
         s.format = .auto
         s.attempts = 3
         s.wholeFileMaxLines = 150
-        s.maxTokens = 1536
+        // max_tokens: unset by default (the edit planner sizes the answer's room).
         s.temperature = 0
         s.testTimeout = 300
         s.hookTimeLimit = 10

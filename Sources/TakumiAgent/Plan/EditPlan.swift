@@ -23,14 +23,17 @@ public struct EditRequest: Sendable {
     public var wholeFileMaxLines: Int
     /// The model's context window in tokens; the prompt plus the answer's room must fit it.
     public var contextTokens: Int
-    /// Tokens kept for the answer at least (the CLI's `--max-tokens`).
-    public var maxAnswerTokens: Int
+    /// Tokens kept for the answer at least (the CLI's `--max-tokens`); nil: 1,536, and for a
+    /// regions answer no more than about twice the regions shown (a small model that loops
+    /// over an enumeration is stopped early rather than after 1,536 tokens).
+    public var maxAnswerTokens: Int?
+    public static let defaultAnswerTokens = 1536
     /// Run the tests once before asking the model, to see what fails and where.
     public var locateWithTests: Bool
 
     public init(instruction: String, paths: [String] = [], test: TestChoice = .detect,
                 format: Settings.FormatChoice = .auto, wholeFileMaxLines: Int = 150,
-                contextTokens: Int = 8192, maxAnswerTokens: Int = 1536, locateWithTests: Bool = true) {
+                contextTokens: Int = 8192, maxAnswerTokens: Int? = nil, locateWithTests: Bool = true) {
         self.instruction = instruction
         self.paths = paths
         self.test = test

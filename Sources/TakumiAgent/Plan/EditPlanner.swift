@@ -121,7 +121,7 @@ public final class EditPlanner {
 
         // The budget for the prompt: the window less the answer's room and a margin.
         func answerRoom(_ shownTokens: Int) -> Int {
-            min(request.contextTokens / 2, max(request.maxAnswerTokens, shownTokens * 5 / 4 + 256))
+            min(request.contextTokens / 2, max(request.maxAnswerTokens ?? EditRequest.defaultAnswerTokens, shownTokens * 5 / 4 + 256))
         }
         plan.references = evidence.testFunctions
 
@@ -165,7 +165,10 @@ public final class EditPlanner {
         }
         plan.format = allWhole && request.format != .searchReplace ? .regions : .searchReplace
         let shown = plan.targets.flatMap { $0.regions ?? [] }.reduce(0) { $0 + counter.countTokens($1.text) }
-        plan.answerTokens = answerRoom(shown)
+        // Definitions answered whole are about as long as what was shown (a stub's body may
+        // be longer than its stub): twice that and a stub's worth more is plenty.
+        plan.answerTokens = request.maxAnswerTokens == nil && plan.format == .regions
+            ? min(answerRoom(shown), shown * 2 + 384) : answerRoom(shown)
         for target in plan.targets {
             for region in target.regions ?? [] {
                 plan.notes.append("show \(target.path) lines \(region.startLine)-\(region.endLine): \(region.reason)")

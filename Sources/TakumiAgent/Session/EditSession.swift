@@ -183,15 +183,39 @@ public final class EditSession {
     }
 
     /// When the tests fail on a stub (the locating run raised NotImplementedError), an answer
-    /// that removes no `raise NotImplementedError` is refused before the tests run: it cannot
-    /// pass, and a test run costs far more than the feedback.
+    /// that writes no stub's body is refused before the tests run: it cannot pass, and a test
+    /// run costs far more than the feedback. A stub is a Python definition whose body is only
+    /// `raise NotImplementedError` (docstring and comments aside); a body that raises it in
+    /// one branch is written, and is left to the tests. Other files count raise lines.
     static func checkStubsWritten(_ changes: [EditedFile]) throws {
         let marker = "raise NotImplementedError"
         for change in changes where change.beforeText.contains(marker) {
+            if CodeStructure.family(forPath: change.path) == .python {
+                if stubCount(change.afterText, path: change.path) >= stubCount(change.beforeText, path: change.path) {
+                    throw AgentError.stubUnchanged(path: change.path)
+                }
+                continue
+            }
             let before = change.beforeText.components(separatedBy: marker).count
             let after = change.afterText.components(separatedBy: marker).count
             if after >= before { throw AgentError.stubUnchanged(path: change.path) }
         }
+    }
+
+    /// Python definitions of `text` whose whole body is `raise NotImplementedError…`.
+    static func stubCount(_ text: String, path: String) -> Int {
+        let structure = CodeStructure(text: text, path: path)
+        let lines = structure.lines
+        return structure.definitions.filter { d in
+            guard d.kind == .function else { return false }
+            let bodyStart = PythonBody.docstring(lines, header: d.headerLine, end: d.range.upperBound)?.upperBound
+                ?? PythonBody.firstStatement(lines, header: d.headerLine, end: d.range.upperBound)
+            guard let bodyStart else { return false }
+            let body = lines[min(bodyStart, d.range.upperBound)..<d.range.upperBound]
+                .map { $0.trimmingCharacters(in: .whitespaces) }
+                .filter { !$0.isEmpty && !$0.hasPrefix("#") }
+            return body.count == 1 && body[0].hasPrefix("raise NotImplementedError")
+        }.count
     }
 
     /// A candidate whose tests fail still passes when the tests failed before the change too,

@@ -30,6 +30,12 @@ public enum DocstringExamples {
                 if blank && previousBlank { drop.insert(i) }
                 previousBlank = blank
             }
+            // Nor a gap before the closing quotes.
+            var last = inner.upperBound - 1
+            while last >= inner.lowerBound, drop.contains(last) || CodeStructure.isBlank(lines[last]) {
+                drop.insert(last)
+                last -= 1
+            }
         }
         return lines.indices.filter { !drop.contains($0) }.map { lines[$0] }
     }
