@@ -107,6 +107,16 @@ public enum GenerationEvent: Equatable, Sendable {
 
 public enum GenerationControl: Sendable { case `continue`, stop }
 
+/// One generated token: where it starts in the answer's bytes and how likely it was.
+public struct TokenLogProbability: Equatable, Sendable {
+    public var byteOffset: Int
+    public var logProbability: Double
+    public init(byteOffset: Int, logProbability: Double) {
+        self.byteOffset = byteOffset
+        self.logProbability = logProbability
+    }
+}
+
 public struct GenerationResult: Equatable, Sendable {
     public enum FinishReason: String, Sendable, Codable { case endOfTurn = "stop", maxTokens = "length", stopString = "stop_string", cancelled }
     public var text: String
@@ -122,6 +132,10 @@ public struct GenerationResult: Equatable, Sendable {
     public var reusedPromptTokens: Int?
     /// Share of speculative draft tokens accepted, when drafting ran.
     public var draftAcceptance: Double?
+    /// Each generated token's start (a UTF-8 byte offset into `text`) and log-probability,
+    /// when log-probabilities were asked for and the backend gives them per token (the
+    /// in-process engine): where the model was unsure of what it wrote.
+    public var tokenLogProbabilities: [TokenLogProbability] = []
     public init(text: String, promptTokens: Int, generatedTokens: Int, finishReason: FinishReason,
                 prefillSeconds: Double, decodeSeconds: Double) {
         self.text = text

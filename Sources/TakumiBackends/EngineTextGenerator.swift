@@ -98,6 +98,13 @@ public final class EngineTextGenerator: TextGenerator {
                                       finishReason: cancelled ? .cancelled : finish,
                                       prefillSeconds: out.prefillSeconds, decodeSeconds: out.decodeSeconds)
         result.meanLogProbability = out.meanLogProbability
+        if out.tokenLogProbabilities.count == out.tokens.count {
+            var offset = 0
+            for (token, logProbability) in zip(out.tokens, out.tokenLogProbabilities) {
+                result.tokenLogProbabilities.append(TokenLogProbability(byteOffset: offset, logProbability: logProbability))
+                offset += generator.tokenizer.isControl(token) ? 0 : generator.tokenizer.tokenBytes(token).count
+            }
+        }
         result.reusedPromptTokens = out.reusedPromptTokens
         result.draftAcceptance = out.draftAcceptanceRate
         return result

@@ -44,13 +44,13 @@ public struct Console {
         guard stderrIsTTY, total > 0 else { return }
         let filled = min(width, width * done / total)
         let bar = String(repeating: "=", count: filled) + String(repeating: " ", count: width - filled)
-        FileHandle.standardError.write(Data("\r\u{1B}[K[\(bar)] \(label)".utf8))
+        StandardStreams.writeError(Data("\r\u{1B}[K[\(bar)] \(label)".utf8))
     }
 
     /// Ends a progress bar's line.
     public func progressBarEnd() {
         guard stderrIsTTY else { return }
-        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+        StandardStreams.writeError(Data("\r\u{1B}[K".utf8))
     }
 
     /// Wraps `text` in an ANSI color when color is enabled (code: 31 red, 32 green, 33 yellow).

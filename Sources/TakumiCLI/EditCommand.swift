@@ -47,6 +47,9 @@ public struct EditCommand: ParsableCommand {
     @Option(name: .long, parsing: .unconditional, help: "Candidates per round, sampled from the same prompt, tested best log-probability first (default 1).")
     public var candidates: Int = 1
 
+    @Option(name: .long, parsing: .unconditional, help: "When an answer copies the code unchanged: answers forked from it where the model doubted a token, each tested (default 4, 0: none; in-process model only).")
+    public var forks: Int = 4
+
     public init() {}
 
     public mutating func validate() throws {
@@ -65,6 +68,7 @@ public struct EditCommand: ParsableCommand {
         if json && jsonl { throw ValidationError("--json and --jsonl cannot be used together") }
         if let a = attempts, !(1...20).contains(a) { throw ValidationError("--attempts must be 1...20, got \(a)") }
         if !(1...16).contains(candidates) { throw ValidationError("--candidates must be 1...16, got \(candidates)") }
+        if !(0...16).contains(forks) { throw ValidationError("--forks must be 0...16, got \(forks)") }
         try planOptions.check()
     }
 
@@ -164,6 +168,7 @@ public struct EditCommand: ParsableCommand {
         var options = EditOptions()
         options.attempts = settings.attempts ?? 3
         options.candidates = candidates
+        options.forks = forks
         options.temperature = settings.temperature ?? 0
         options.testTimeout = settings.testTimeout ?? 300
         options.dryRun = dryRun

@@ -142,6 +142,20 @@ struct ContextCase: Codable, CustomStringConvertible {
         }
     }
 
+    /// A cancelled request (Ctrl-C while a big repository is scanned) ends with `cancelled`
+    /// and writes no term cache from its partial scan.
+    @Test func cancelledSelectionStopsAndCachesNothing() throws {
+        let fixture = try ContextFixture(copying: "mixed")
+        let cacheDirectory = URL(fileURLWithPath: fixture.root + "-cache-cancelled")
+        defer { try? FileManager.default.removeItem(at: cacheDirectory) }
+        var request = ContextRequest(instruction: "parse the config", budget: 1500, cacheDirectory: cacheDirectory)
+        let flag = CancellationFlag()
+        flag.cancel()
+        request.cancellation = flag
+        #expect(throws: AgentError.cancelled) { try ContextSelector(repository: Repository.open(path: fixture.root)).select(request) }
+        #expect(!FileManager.default.fileExists(atPath: cacheDirectory.path))
+    }
+
     @Test func termCacheGivesTheSameAnswerAndNeverServesStaleContent() throws {
         let fixture = try ContextFixture(copying: "mixed")
         let cacheDirectory = URL(fileURLWithPath: fixture.root + "-cache")

@@ -16,6 +16,8 @@ public struct ContextRequest: Sendable {
     /// Where to keep per-blob term counts between runs (nil: no cache). The CLI uses
     /// `$TAKUMI_HOME/cache/context`.
     public var cacheDirectory: URL?
+    /// Checked while files are scanned (Ctrl-C in a big repository stops within a second).
+    public var cancellation: CancellationFlag?
 
     public init(instruction: String, paths: [String] = [], budget: Int = 6000,
                 filter: ContextPathFilter = ContextPathFilter(), maxFiles: Int = 8, includeHistory: Bool = true,

@@ -52,7 +52,9 @@ public struct ContextSelector {
         let queryTerms = Terms.queryTerms(request.instruction)
         let index = LexicalIndex(root: root, paths: paths, queryTerms: queryTerms,
                                  maxFileBytes: request.filter.maxFileBytes, blobIDs: blobIDs,
-                                 cache: oldCache, collectForCache: cacheURL != nil)
+                                 cache: oldCache, collectForCache: cacheURL != nil, cancellation: request.cancellation)
+        // A scan cut short by a cancellation is incomplete: neither used nor cached.
+        if request.cancellation?.isCancelled == true { _ = try? statusResult.wait(); throw AgentError.cancelled }
         timer.lap("lexical scan of \(paths.count) files (\(index.freshlyScanned) read, rest cached)")
         let status = try statusResult.wait()
         timer.lap("status (remaining wait)")

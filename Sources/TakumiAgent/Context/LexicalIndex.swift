@@ -21,7 +21,8 @@ final class LexicalIndex {
     /// clean) are taken from `cache` when it has them; with `collectForCache`, the full term
     /// counts of freshly read ones are kept for `makeCache`.
     init(root: String, paths: [String], queryTerms: [String], maxFileBytes: Int,
-         blobIDs: [String?]? = nil, cache: TermCache? = nil, collectForCache: Bool = false) {
+         blobIDs: [String?]? = nil, cache: TermCache? = nil, collectForCache: Bool = false,
+         cancellation: CancellationFlag? = nil) {
         self.paths = paths
         self.queryTerms = queryTerms
         self.blobIDs = blobIDs
@@ -49,6 +50,8 @@ final class LexicalIndex {
                             defer { directory.close() }
                             let begin = paths.count * worker / workers, end = paths.count * (worker + 1) / workers
                             for fileIndex in begin..<end {
+                                // The caller checks the flag after the scan and throws.
+                                if fileIndex % 128 == 0, cancellation?.isCancelled == true { break }
                                 let base = fileIndex * termCount
                                 var words = 0
                                 let blobID = blobIDs?[fileIndex]

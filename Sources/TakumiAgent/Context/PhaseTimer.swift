@@ -11,7 +11,9 @@ struct PhaseTimer {
         guard enabled else { return }
         let now = DispatchTime.now()
         let milliseconds = Double(now.uptimeNanoseconds - last.uptimeNanoseconds) / 1e6
-        FileHandle.standardError.write(Data(String(format: "timing: %-36@ %8.1f ms\n", phase as NSString, milliseconds).utf8))
+        // write(2), not FileHandle: a closed stderr loses the line instead of ending the process.
+        let line = String(format: "timing: %-36@ %8.1f ms\n", phase as NSString, milliseconds)
+        _ = line.withCString { write(2, $0, strlen($0)) }
         last = now
     }
 }

@@ -225,6 +225,7 @@ public final class EditPlanner {
         var request = ContextRequest(instruction: query, budget: 1500, maxFiles: 8, includeHistory: false,
                                      cacheDirectory: cacheDirectory)
         request.filter = ContextPathFilter()
+        request.cancellation = cancellation
         let selection = try ContextSelector(repository: repository, tokenCounter: EstimatingTokenCounter()).select(request)
         for file in selection.files where !TestFiles.isTestFile(file.path) && allowed.contains(file.path)
             && (SourceLanguage(path: file.path) != nil || CodeStructure.family(forPath: file.path) != nil) {

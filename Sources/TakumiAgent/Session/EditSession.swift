@@ -7,6 +7,9 @@ public struct EditOptions: Sendable {
     public var attempts = 3
     /// Candidates per round, sampled from the same prompt and tested best-ranked first.
     public var candidates = 1
+    /// When an answer copies the code back unchanged: answers forked from it at most this
+    /// many places where the model doubted a copied token (`CopyForks`; in-process engine).
+    public var forks = 4
     public var temperature = 0.0
     public var testTimeout = 300.0
     public var dryRun = false
@@ -60,6 +63,7 @@ public final class EditSession {
                                 files: [], format: format.rawValue, baseline: plan.baseline, model: generator.modelDescription)
         var accepted: [EditedFile]?
         var previousAnswers: Set<String> = []
+        var forked: Set<String> = []   // copied answers already forked
 
         // SEARCH parts are kept copies of what was shown (where the backend can constrain decoding).
         let constraint = format == .searchReplace
@@ -76,7 +80,10 @@ public final class EditSession {
             let candidates = try sampleCandidates(messages, round: number, seen: &previousAnswers, constraint: constraint)
             // The best-ranked candidate's failure is what the model hears about next.
             var feedback: String?
-            for (index, result) in candidates.enumerated() {
+            var copies: [GenerationResult] = []   // answers that gave the code back unchanged
+
+            /// Parses, merges, tests one answer; true when it passed (and is `accepted`).
+            func consider(_ result: GenerationResult, label: String, isFirst: Bool) throws -> Bool {
                 var attempt = EditAttempt(answer: result.text, diff: "", error: nil, test: nil, accepted: false,
                                           promptTokens: result.promptTokens, generatedTokens: result.generatedTokens,
                                           generationSeconds: result.prefillSeconds + result.decodeSeconds)
@@ -84,8 +91,7 @@ public final class EditSession {
                 attempt.meanLogProbability = result.meanLogProbability
                 attempt.reusedPromptTokens = result.reusedPromptTokens
                 attempt.draftAcceptance = result.draftAcceptance
-                let label = candidates.count > 1 ? "attempt \(number), candidate \(index + 1)/\(candidates.count)" : "attempt \(number)"
-                if index == 0 { exchange = [.assistant(result.text)] }
+                if isFirst { exchange = [.assistant(result.text)] }
 
                 let changes: [EditedFile]
                 do {
@@ -100,7 +106,8 @@ public final class EditSession {
                     onProgress("\(label): answer rejected: \(error)")
                     onEvent(.rejected(number: number, reason: error.description))
                     if feedback == nil { feedback = try prompts.answerErrorFeedback(error, instruction: plan.instruction) }
-                    continue
+                    if EditSession.isCopy(error) { copies.append(result) }
+                    return false
                 }
                 attempt.diff = try diff(changes, root: root)
 
@@ -124,18 +131,39 @@ public final class EditSession {
                     if !passed {
                         report.attempts.append(attempt)
                         if feedback == nil {
-                            if index > 0 { exchange = [.assistant(result.text)] }
+                            if !isFirst { exchange = [.assistant(result.text)] }
                             feedback = try prompts.testFailureFeedback(
                                 command: test.command, exitCode: test.exitCode, timedOut: test.timedOut,
                                 timeLimit: options.testTimeout, outputTail: test.outputTail, diff: attempt.diff)
                         }
-                        continue
+                        return false
                     }
                 }
                 attempt.accepted = true
                 report.attempts.append(attempt)
                 accepted = changes
-                break rounds
+                return true
+            }
+
+            for (index, result) in candidates.enumerated() {
+                let label = candidates.count > 1 ? "attempt \(number), candidate \(index + 1)/\(candidates.count)" : "attempt \(number)"
+                if try consider(result, label: label, isFirst: index == 0) { break rounds }
+            }
+            // A copied answer: fork it where the model doubted what it copied (tests decide).
+            if constraint == nil, options.forks > 0,
+               let copy = copies.first(where: { !$0.tokenLogProbabilities.isEmpty }), !forked.contains(copy.text) {
+                forked.insert(copy.text)
+                let points = CopyForks.points(in: copy, count: options.forks)
+                for (index, point) in points.enumerated() {
+                    try checkCancelled()
+                    let label = "attempt \(number), fork \(index + 1)/\(points.count)"
+                    onProgress("\(label): the answer copied the code; taking another token where the model doubted")
+                    let result = try generate(messages, temperature: 0, seed: UInt64(number * 1000 + 500 + index),
+                                              constraint: CopyForks.constraint(divergingFrom: copy.text, at: point),
+                                              logProbabilities: false)
+                    guard previousAnswers.insert(result.text).inserted else { continue }
+                    if try consider(result, label: label, isFirst: false) { break rounds }
+                }
             }
             if let feedback { exchange.append(.user(feedback)) }
         }
@@ -180,6 +208,12 @@ public final class EditSession {
             }
         }
         return initial
+    }
+
+    /// The answer gave the code back as it is (a stub as a stub).
+    static func isCopy(_ error: AgentError) -> Bool {
+        if case .stubUnchanged = error { return true }
+        return error == .answerChangesNothing
     }
 
     /// When the tests fail on a stub (the locating run raised NotImplementedError), an answer
@@ -254,11 +288,11 @@ public final class EditSession {
         for index in 0..<count {
             let temperature = round == 1 && index == 0 ? options.temperature : max(options.temperature, round == 1 ? 0.7 : 0.5)
             let seed = UInt64(round * 1000 + index)
-            var result = try generate(messages, temperature: temperature, seed: seed, constraint: constraint, logProbabilities: count > 1)
+            var result = try generate(messages, temperature: temperature, seed: seed, constraint: constraint, logProbabilities: count > 1 || options.forks > 0)
             if seen.contains(result.text) {
                 onProgress("attempt \(round): same answer as before, sampling another")
                 result = try generate(messages, temperature: max(0.8, options.temperature), seed: seed + 100,
-                                      constraint: constraint, logProbabilities: count > 1)
+                                      constraint: constraint, logProbabilities: count > 1 || options.forks > 0)
             }
             if seen.insert(result.text).inserted || results.isEmpty { results.append(result) }
         }

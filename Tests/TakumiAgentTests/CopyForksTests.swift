@@ -1,0 +1,54 @@
+import Testing
+import TakumiAgent
+
+/// Forking a copied answer where the model doubted a token.
+@Suite struct CopyForksTests {
+    static let answer = "```python\ndef take_nth(n, seq):\n    \"\"\" Every nth item \"\"\"\n    return islice(seq, 1, None, n)\n```"
+
+    /// Token starts (byte offsets) and log-probabilities: the doubts are the `1`, a word of the
+    /// docstring and the signature's `seq`; everything else is sure.
+    static func result() -> GenerationResult {
+        let bytes = Array(answer.utf8)
+        func offset(of text: String, after: Int = 0) -> Int {
+            let needle = Array(text.utf8)
+            return (after...(bytes.count - needle.count)).first { bytes[$0..<($0 + needle.count)].elementsEqual(needle) } ?? -1
+        }
+        var tokens = (0..<bytes.count).filter { $0 % 4 == 0 }.map { TokenLogProbability(byteOffset: $0, logProbability: -0.01) }
+        let doubts = [(offset(of: "1,"), -1.2), (offset(of: "nth item"), -2.5), (offset(of: "seq):"), -3.0),
+                      (offset(of: "None"), -0.4)]
+        for (at, logp) in doubts {
+            tokens.removeAll { $0.byteOffset == at }
+            tokens.append(TokenLogProbability(byteOffset: at, logProbability: logp))
+        }
+        var result = GenerationResult(text: answer, promptTokens: 10, generatedTokens: tokens.count, finishReason: .endOfTurn,
+                                      prefillSeconds: 0, decodeSeconds: 0)
+        result.tokenLogProbabilities = tokens.sorted { $0.byteOffset < $1.byteOffset }
+        return result
+    }
+
+    @Test func forksAreTheCodesDoubtsOnePerLineLeastLikelyFirst() {
+        let points = CopyForks.points(in: Self.result(), count: 4)
+        let bytes = Array(Self.answer.utf8)
+        // The signature and the docstring are not forked; on the return line the `1` (-1.2)
+        // is the line's least likely token, so `None` (-0.4) is not taken besides it.
+        #expect(points.count == 1)
+        #expect(points.first.map { String(decoding: bytes[$0..<($0 + 2)], as: UTF8.self) } == "1,")
+        #expect(CopyForks.points(in: Self.result(), count: 0).isEmpty)
+        var noProbabilities = Self.result()
+        noProbabilities.tokenLogProbabilities = []
+        #expect(CopyForks.points(in: noProbabilities, count: 4).isEmpty)
+    }
+
+    @Test func theForkMayNotWriteTheCopiedTokenThereButAnythingElse() throws {
+        let point = try #require(CopyForks.points(in: Self.result(), count: 1).first)
+        let constraint = CopyForks.constraint(divergingFrom: Self.answer, at: point)
+        let bytes = Array(Self.answer.utf8)
+        let before = Array(bytes[0..<point])
+        #expect(constraint.accepts(Array(before.dropLast(3)), Array(before.suffix(3))), "copying up to the fork")
+        #expect(!constraint.accepts(before, Array("1".utf8)), "the copied token at the fork")
+        #expect(!constraint.accepts(Array(before.dropLast()), Array(" 1".utf8)), "a token spanning the fork")
+        #expect(constraint.accepts(before, Array("0".utf8)))
+        #expect(constraint.accepts(before + Array("0".utf8), Array(", None".utf8)), "after leaving the copy")
+        #expect(constraint.accepts(before, []), "control tokens (end of turn)")
+    }
+}
