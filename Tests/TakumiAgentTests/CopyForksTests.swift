@@ -30,9 +30,9 @@ import TakumiAgent
         let points = CopyForks.points(in: Self.result(), count: 4)
         let bytes = Array(Self.answer.utf8)
         // The signature and the docstring are not forked; on the return line the `1` (-1.2)
-        // is the line's least likely token, so `None` (-0.4) is not taken besides it.
-        #expect(points.count == 1)
-        #expect(points.first.map { String(decoding: bytes[$0..<($0 + 2)], as: UTF8.self) } == "1,")
+        // and `None` (-0.4), the line's two least likely tokens, with `return` (-0.01) sure.
+        #expect(points.map { String(decoding: bytes[$0..<($0 + 2)], as: UTF8.self) } == ["1,", "No"])
+        #expect(CopyForks.points(in: Self.result(), count: 1).count == 1)
         #expect(CopyForks.points(in: Self.result(), count: 0).isEmpty)
         var noProbabilities = Self.result()
         noProbabilities.tokenLogProbabilities = []

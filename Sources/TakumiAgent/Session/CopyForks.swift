@@ -7,10 +7,13 @@ import Foundation
 /// again, copying up to one of them and taking the model's next choice there; the tests then
 /// decide. Generate-and-validate at the places the model itself was unsure.
 public enum CopyForks {
-    /// A token whose probability was above this is not a doubt (log 0.9).
-    static let doubtLogProbability = -0.105
+    /// A token whose probability was above this is not a doubt (log 0.97): copying, the
+    /// model is sure of almost every token, and the least likely ones are taken first anyway.
+    static let doubtLogProbability = -0.03
+    /// Forks on one line at most: a statement's first word and the value that is wrong in it.
+    static let perLine = 2
 
-    /// Byte offsets in `result.text` to fork at, least likely first, at most one per line:
+    /// Byte offsets in `result.text` to fork at, least likely first, at most `perLine` a line:
     /// tokens inside the answer's code block, not on its first line (the signature) nor inside
     /// a docstring, and not whitespace.
     public static func points(in result: GenerationResult, count: Int) -> [Int] {
@@ -38,17 +41,17 @@ public enum CopyForks {
         func lineStart(of offset: Int) -> Int? { lineStarts.last { $0 <= offset } }
 
         let tokens = result.tokenLogProbabilities
-        var bestPerLine: [Int: (offset: Int, logProbability: Double)] = [:]
+        var doubtsPerLine: [Int: [(offset: Int, logProbability: Double)]] = [:]
         for (i, token) in tokens.enumerated() where token.byteOffset >= code.lowerBound && token.byteOffset < code.upperBound {
             let end = i + 1 < tokens.count ? min(tokens[i + 1].byteOffset, bytes.count) : bytes.count
             guard token.logProbability < doubtLogProbability, end > token.byteOffset,
                   bytes[token.byteOffset..<end].contains(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A }),
                   let line = lineStart(of: token.byteOffset), allowedLine[line] == true else { continue }
-            if bestPerLine[line].map({ token.logProbability < $0.logProbability }) ?? true {
-                bestPerLine[line] = (token.byteOffset, token.logProbability)
-            }
+            doubtsPerLine[line, default: []].append((token.byteOffset, token.logProbability))
         }
-        return bestPerLine.values.sorted { $0.logProbability < $1.logProbability }.prefix(count).map(\.offset)
+        // At most `perLine` of a line (its least likely): the forks spread over the code.
+        let doubts = doubtsPerLine.values.flatMap { $0.sorted { $0.logProbability < $1.logProbability }.prefix(perLine) }
+        return doubts.sorted { $0.logProbability < $1.logProbability }.prefix(count).map(\.offset)
     }
 
     /// Decoding that may follow `answer` up to byte `offset` but must not write what it wrote
