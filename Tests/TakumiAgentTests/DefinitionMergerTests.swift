@@ -148,6 +148,12 @@ import TakumiAgent
         let fixed = shown.map { $0.replacingOccurrences(of: "islice(seq, 1,", with: "islice(seq, 0,") }
         let merged = try regions(fixed.joined(separator: "\n") + "\n", into: file.joined(separator: "\n") + "\n")
         #expect(merged.lines == file.map { $0.replacingOccurrences(of: "islice(seq, 1,", with: "islice(seq, 0,") })
+        // A copy of the whole docstring with whitespace changed (a blank line as spaces) leaves
+        // the file's docstring as it was.
+        let spaced = (["def take_nth(n, seq):"] + Self.takeNth[1...12].map { $0.isEmpty ? "    " : $0 }
+                      + ["    return itertools.islice(seq, 0, None, n)"]).joined(separator: "\n") + "\n"
+        let kept = try regions(spaced, into: file.joined(separator: "\n") + "\n")
+        #expect(Array(kept.lines[3...15]) == Array(file[3...15]), "\(kept.lines)")
         // A docstring of the answer's own replaces the file's.
         let own = try regions("def take_nth(n, seq):\n    \"\"\"Every nth item.\"\"\"\n    return itertools.islice(seq, 0, None, n)\n",
                               into: file.joined(separator: "\n") + "\n")

@@ -271,7 +271,8 @@ public struct DefinitionMerger: Sendable {
 
     /// A Python definition answered without the docstring the file has keeps the file's
     /// docstring (small models are told to leave docstrings out: shorter answers); so does one
-    /// that repeats the docstring as shown, without its examples (`DocstringExamples`).
+    /// that repeats it, whitespace aside, or repeats it as shown, without its examples
+    /// (`DocstringExamples`): the file's docstring is never changed by a copy of it.
     func keepingDocstring(of target: CodeDefinition, in lines: [String], answer: [String], answerHeader: Int) -> [String] {
         guard let fileDoc = PythonBody.docstring(lines, header: target.headerLine, end: target.range.upperBound),
               let answerBody = PythonBody.firstStatement(answer, header: answerHeader, end: answer.count) else { return answer }
@@ -282,8 +283,12 @@ public struct DefinitionMerger: Sendable {
             }
             let shown = DocstringExamples.removed(from: Array(lines[target.range]))
             let shownDoc = PythonBody.docstring(shown, header: target.headerLine - target.range.lowerBound, end: shown.count)
-            // An answer with a docstring of its own keeps it.
-            guard let shownDoc, words(shown[shownDoc]) == words(answer[answerDoc]) else { return answer }
+            // An answer with a docstring of its own keeps it; one that repeats the file's or
+            // the shown one (whitespace aside) gets the file's bytes back.
+            let repeated = words(answer[answerDoc])
+            guard repeated == words(lines[fileDoc]) || shownDoc.map({ words(shown[$0]) == repeated }) == true else {
+                return answer
+            }
             rest = answerDoc.upperBound
         }
         let docLines = Array(lines[fileDoc])
