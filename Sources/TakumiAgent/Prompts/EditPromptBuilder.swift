@@ -36,13 +36,12 @@ public struct EditPromptBuilder: Sendable {
         let japanese = EditPromptBuilder.isJapanese(plan.instruction)
         let system = try library.render("system", ["japanese": japanese])
         let first = plan.targets[0]
-        let names = plan.targets.flatMap { ($0.regions ?? []).flatMap(\.definitions) }
-            .map { $0.split(separator: ".").last.map(String.init) ?? $0 }
+        func shortName(_ qualified: String) -> String { qualified.split(separator: ".").last.map(String.init) ?? qualified }
+        let names = plan.targets.flatMap { ($0.regions ?? []).flatMap(\.definitions) }.map(shortName)
         // Stubs are shown without their `raise NotImplementedError` (see `shownText`).
         let stubs = plan.targets.flatMap { target in
-            CodeStructure.family(forPath: target.path) == .python
-                ? (target.regions ?? []).filter { $0.text.contains("raise NotImplementedError") }.flatMap(\.definitions) : []
-        }.map { $0.split(separator: ".").last.map(String.init) ?? $0 }
+            (target.regions ?? []).filter { EditPromptBuilder.isStub($0, path: target.path) }.flatMap(\.definitions)
+        }.map(shortName)
         let user = try library.render("edit-regions", [
             "stubs": plan.format == .regions && !stubs.isEmpty ? stubs.joined(separator: ", ") as Any : false,
             "instruction": plan.instruction.trimmingCharacters(in: .whitespacesAndNewlines),
@@ -125,6 +124,11 @@ public struct EditPromptBuilder: Sendable {
 
     private func trimmed(_ s: String) -> String { s.trimmingCharacters(in: .whitespacesAndNewlines) }
 
+    /// A Python region whose body raises NotImplementedError: a function still to be written.
+    static func isStub(_ region: ShownRegion, path: String) -> Bool {
+        CodeStructure.family(forPath: path) == .python && region.text.contains("raise NotImplementedError")
+    }
+
     /// A region as the prompt shows it. Whole Python definitions answered as definitions lose
     /// their doctest examples (`DocstringExamples`: a small model edits the example instead of
     /// the code). A stub keeps them (they are its specification) but not its
@@ -135,7 +139,7 @@ public struct EditPromptBuilder: Sendable {
             return region.text
         }
         let lines = region.text.components(separatedBy: "\n")
-        if region.text.contains("NotImplementedError") {
+        if isStub(region, path: path) {
             return lines.filter { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("raise NotImplementedError") }
                 .joined(separator: "\n")
         }
