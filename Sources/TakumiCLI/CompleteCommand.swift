@@ -24,7 +24,7 @@ struct CompleteCommand: ParsableCommand {
         guard maxTokens >= 1 else { throw ValidationError("--max-tokens must be at least 1, got \(maxTokens)") }
     }
     @Flag(name: .long, help: "Explain failures on stderr even when it is not a terminal.") var verbose = false
-    @Flag(name: .long, help: "Print one JSON document {text, model}.") var json = false
+    @Flag(name: .long, help: "Print one JSON document {text, model, prompt_tokens, reused_prompt_tokens, generated_tokens, prefill_s, decode_s}.") var json = false
     @OptionGroup var assist: AssistOptions
 
     func run() throws {
@@ -43,14 +43,14 @@ struct CompleteCommand: ParsableCommand {
             var completer = FillInMiddleCompleter(generator: generator)
             completer.maxTokens = maxTokens
             let (prefix, suffix) = try FillInMiddleCompleter.split(buffer: buffer, atByteOffset: offset)
-            let text = try completer.complete(
+            let result = try completer.complete(
                 buffer: buffer, byteOffset: offset, path: file,
                 contextFiles: repositoryContext(prefix: prefix, suffix: suffix, budget: completer.contextTokenBudget),
                 deadline: assist.timeLimit(orElse: 30).map { GenerationDeadline(seconds: $0) })
             if json {
-                try console.json(["text": text, "model": generator.modelDescription])
+                try console.json(CompletionDocument(result, model: generator.modelDescription))
             } else {
-                console.result(text)
+                console.result(result.text)
             }
         } catch {
             if verbose || console.stderrIsTTY { console.diagnostic("takumi: complete failed: \(error)") }
@@ -68,5 +68,32 @@ struct CompleteCommand: ParsableCommand {
         let relative = standardized.hasPrefix(rootNoSlash + "/") ? String(standardized.dropFirst(rootNoSlash.count + 1)) : file
         return (try? CompletionContext.files(repository: repository, path: relative, prefix: prefix, suffix: suffix,
                                              budget: budget, cacheDirectory: ContextCommand.cacheDirectory())) ?? []
+    }
+}
+
+/// `takumi complete --json`: the text and what its prompt cost.
+private struct CompletionDocument: Encodable {
+    var text: String
+    var model: String
+    var promptTokens: Int
+    /// Prompt tokens not computed again (the in-process KV cache or a snapshot), when known.
+    var reusedPromptTokens: Int?
+    var generatedTokens: Int
+    var prefillSeconds: Double
+    var decodeSeconds: Double
+
+    init(_ result: GenerationResult, model: String) {
+        text = result.text
+        self.model = model
+        promptTokens = result.promptTokens
+        reusedPromptTokens = result.reusedPromptTokens
+        generatedTokens = result.generatedTokens
+        prefillSeconds = result.prefillSeconds
+        decodeSeconds = result.decodeSeconds
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case text, model, promptTokens = "prompt_tokens", reusedPromptTokens = "reused_prompt_tokens"
+        case generatedTokens = "generated_tokens", prefillSeconds = "prefill_s", decodeSeconds = "decode_s"
     }
 }

@@ -111,6 +111,11 @@ public struct ChatTemplate: Equatable, Sendable {
     /// files), the prompt starts with `<|repo_name|>name\n`, then `<|file_sep|>path\ncontent\n`
     /// per context file, then `<|file_sep|>path\n` for the file being edited, then the FIM
     /// markers; without it, `path` is not used (file-level FIM has no place for it).
+    ///
+    /// The cursor's line up to the cursor goes after `<|fim_middle|>`, as if the model had
+    /// written it (llama.cpp's `/infill` does the same with its `prompt` field): typing at the
+    /// cursor then changes only the prompt's last tokens, so the KV cache (in-process or a
+    /// snapshot) keeps everything before them, the whole suffix included.
     public static func fillInMiddle(prefix: String, suffix: String, path: String? = nil,
                                     repositoryName: String? = nil,
                                     contextFiles: [(path: String, content: String)] = []) -> String {
@@ -130,8 +135,17 @@ public struct ChatTemplate: Equatable, Sendable {
             }
             if let path { segments += [.special("<|file_sep|>"), .text("\(path)\n")] }
         }
-        segments += [.special("<|fim_prefix|>"), .text(prefix), .special("<|fim_suffix|>"), .text(suffix),
+        let (linesBefore, lineStart) = splitAtLastLine(prefix)
+        segments += [.special("<|fim_prefix|>"), .text(linesBefore), .special("<|fim_suffix|>"), .text(suffix),
                      .special("<|fim_middle|>")]
+        if !lineStart.isEmpty { segments.append(.text(lineStart)) }
         return segments
+    }
+
+    /// `text` up to and including its last newline, and the rest (the cursor's line so far).
+    public static func splitAtLastLine(_ text: String) -> (linesBefore: String, lineStart: String) {
+        guard let newline = text.utf8.lastIndex(of: UInt8(ascii: "\n")) else { return ("", text) }
+        let cut = text.utf8.index(after: newline)
+        return (String(text[..<cut]), String(text[cut...]))
     }
 }

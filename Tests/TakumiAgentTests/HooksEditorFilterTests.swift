@@ -71,9 +71,9 @@ struct HooksEditorFilterTests {
         let completer = FillInMiddleCompleter(generator: generator)
         let buffer = "func add(a: Int, b: Int) -> Int {\n    return \n}\n"
         let offset = Array("func add(a: Int, b: Int) -> Int {\n    return ".utf8).count
-        let text = try completer.complete(buffer: buffer, byteOffset: offset, path: "Math.swift",
-                                          contextFiles: [("Other.swift", "let x = 1\n")])
-        #expect(text == "a + b")
+        let result = try completer.complete(buffer: buffer, byteOffset: offset, path: "Math.swift",
+                                            contextFiles: [("Other.swift", "let x = 1\n")])
+        #expect(result.text == "a + b")
         let request = try #require(generator.requests.first)
         #expect(request.prompt == .fillInMiddle(prefix: "func add(a: Int, b: Int) -> Int {\n    return ", suffix: "\n}\n",
                                                 path: "Math.swift", contextFiles: [("Other.swift", "let x = 1\n")]))

@@ -163,6 +163,29 @@ struct MessagesCopiedSubjectTests {
         #expect(!second[1].content.contains("Add notes"))
     }
 
+    @Test func aSubjectListingTheFilesIsAskedAgainWithoutTheFileList() throws {
+        let three = ["a.py", "lib/b.py", "lib/c.py"].map { "diff --git a/\($0) b/\($0)\n--- a/\($0)\n+++ b/\($0)\n@@ -1 +1 @@\n-x\n+y\n" }.joined()
+        let generator = MessagesSequenceGenerator(["Update a.py, lib/b.py, and c.py to reflect the changes", "Replace x with y"])
+        let writer = CommitMessageWriter(generator: generator, render: hooksTemplateRenderer())
+        let suggestion = try writer.write(diffText: three, history: ["Add notes"])
+        #expect(suggestion.message == "Replace x with y")
+        guard case let .chat(first)? = generator.requests.first?.prompt, case let .chat(second)? = generator.requests.last?.prompt else {
+            Issue.record("no chat"); return
+        }
+        #expect(first[1].content.contains("Changed files:\nM a.py (+1 -1)"))
+        #expect(!second[1].content.contains("Changed files:"))
+        #expect(second[1].content.contains("--- lib/b.py"))  // the diff itself is still shown
+    }
+
+    @Test func generationStopsAtTheSubjectWhenTheHistoryHasNoBodies() throws {
+        let generator = ReplayTextGenerator(answer: "### Commit Message\n\nAdd strict mode\n\nThis adds a flag that makes the parser strict about every input it reads.")
+        let writer = CommitMessageWriter(generator: generator, render: hooksTemplateRenderer())
+        let suggestion = try writer.write(diffText: diff, history: ["Add tables", "Close files"])
+        #expect(suggestion.message == "Add strict mode")
+        #expect(suggestion.generatedTokens < 8)  // stopped after the subject line, not at the end of the body
+        #expect(CommitMessageWriter.clean("**Purpose:**\n\nAdd strict mode", style: .default) == "Add strict mode")
+    }
+
     @Test func aNewSubjectIsAskedOnce() throws {
         let generator = MessagesSequenceGenerator(["Change a.txt"])
         let writer = CommitMessageWriter(generator: generator, render: hooksTemplateRenderer())
@@ -180,5 +203,9 @@ struct MessagesCopiedSubjectTests {
         #expect(SubjectCheck.problem(subject: "interpose が先頭にも区切りを入れる問題を修正する", history: history) != nil)
         #expect(SubjectCheck.problem(subject: "dissoc がキーを削除しない問題を修正", history: history) == nil)
         #expect(SubjectCheck.problem(subject: "Fix take_nth skipping the first element", history: history) == nil)
+        let paths = ["README.md", "Sources/Agent/Settings.swift", "Sources/Agent/EditPlan.swift", "Tests/EditPlanTests.swift"]
+        #expect(SubjectCheck.problem(subject: "Update README.md, Sources/Agent/Settings.swift, and EditPlan.swift", history: [], paths: paths) == .listsFiles)
+        #expect(SubjectCheck.problem(subject: "Settings: read the edit plan budget from EditPlan.swift", history: [], paths: paths) == nil)
+        #expect(SubjectCheck.isLabel("**Purpose:**") && SubjectCheck.isLabel("### Commit Message") && !SubjectCheck.isLabel("fix: close files"))
     }
 }

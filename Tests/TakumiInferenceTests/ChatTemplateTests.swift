@@ -52,14 +52,26 @@ struct ChatTemplateTests {
         #expect(variable.defaultSystemPrompt == nil)
     }
 
-    @Test("fill-in-the-middle prompt matches the golden FIM prompt")
+    @Test("fill-in-the-middle prompt is the golden FIM prompt with the cursor's line moved after <|fim_middle|>")
     func fillInMiddle() throws {
-        let prompt = ChatTemplate.fillInMiddle(
-            prefix: "def quicksort(xs):\n    if len(xs) <= 1:\n        return xs\n    ",
-            suffix: "\n    return quicksort(left) + [pivot] + quicksort(right)\n")
+        let linesBefore = "def quicksort(xs):\n    if len(xs) <= 1:\n        return xs\n", lineStart = "    "
+        let suffix = "\n    return quicksort(left) + [pivot] + quicksort(right)\n"
+        let prompt = ChatTemplate.fillInMiddle(prefix: linesBefore + lineStart, suffix: suffix)
         let cases = try TokenizerFixtures.jsonLines("greedy.jsonl")
         let golden = try #require(cases.first { ($0["prompt"] as? String)?.hasPrefix("<|fim_prefix|>") == true }?["prompt"] as? String)
-        #expect(prompt == golden)
+        // llama.cpp's classic order: the whole prefix before <|fim_suffix|>.
+        #expect(golden == "<|fim_prefix|>" + linesBefore + lineStart + "<|fim_suffix|>" + suffix + "<|fim_middle|>")
+        #expect(prompt == "<|fim_prefix|>" + linesBefore + "<|fim_suffix|>" + suffix + "<|fim_middle|>" + lineStart)
+    }
+
+    @Test("typing at the cursor changes only the end of the FIM prompt")
+    func typingKeepsThePromptPrefix() {
+        let before = ChatTemplate.fillInMiddle(prefix: "x = 1\nif x:\n    ret", suffix: "\nprint(x)\n")
+        let after = ChatTemplate.fillInMiddle(prefix: "x = 1\nif x:\n    retu", suffix: "\nprint(x)\n")
+        #expect(after.hasPrefix(before))
+        #expect(ChatTemplate.splitAtLastLine("no newline") == ("", "no newline"))
+        #expect(ChatTemplate.splitAtLastLine("a\r\nb") == ("a\r\n", "b"))
+        #expect(ChatTemplate.splitAtLastLine("a\n") == ("a\n", ""))
     }
 
     @Test("repository-level FIM lists context files, then the edited file's path")
@@ -68,7 +80,7 @@ struct ChatTemplateTests {
                                                repositoryName: "takumi",
                                                contextFiles: [(path: "Sources/util.swift", content: "func f() {}")])
         #expect(prompt == "<|repo_name|>takumi\n<|file_sep|>Sources/util.swift\nfunc f() {}\n"
-            + "<|file_sep|>Sources/main.swift\n<|fim_prefix|>let a = <|fim_suffix|>\n<|fim_middle|>")
+            + "<|file_sep|>Sources/main.swift\n<|fim_prefix|><|fim_suffix|>\n<|fim_middle|>let a = ")
     }
 
     @Test("stop tokens are found in the vocabulary")
@@ -121,6 +133,14 @@ struct ChatTemplateTests {
         let fimIds = try tokenizer.encode(ChatTemplate.fillInMiddleSegments(
             prefix: "def quicksort(xs):\n    if len(xs) <= 1:\n        return xs\n    ",
             suffix: "\n    return quicksort(left) + [pivot] + quicksort(right)\n"))
-        #expect(fimIds == TokenizerFixtures.ids(fim["prompt_ids"]))
+        // llama.cpp's ids with the cursor line's tokens ("    ") moved after <|fim_middle|>.
+        let golden: [Int32] = try #require(TokenizerFixtures.ids(fim["prompt_ids"]))
+        let lineStart: [Int32] = try tokenizer.encode([.text("    ")])
+        let suffixId: Int32 = try #require(tokenizer.tokenId(forSpecialText: "<|fim_suffix|>"))
+        let marker: Int = try #require(golden.firstIndex(of: suffixId))
+        let cut = marker - lineStart.count
+        #expect(Array(golden[cut..<marker]) == lineStart)
+        let expected: [Int32] = Array(golden[..<cut]) + Array(golden[marker...]) + lineStart
+        #expect(fimIds == expected)
     }
 }

@@ -52,9 +52,10 @@ public struct FillInMiddleCompleter {
         return kept
     }
 
-    /// The text to insert at the cursor.
+    /// The generation whose `text` goes in at the cursor (its token counts say what the
+    /// prompt cost: `reusedPromptTokens` were not computed again).
     public func complete(buffer: String, byteOffset: Int, path: String?, contextFiles: [(String, String)] = [],
-                         deadline: GenerationDeadline? = nil) throws -> String {
+                         deadline: GenerationDeadline? = nil) throws -> GenerationResult {
         let (prefix, suffix) = try FillInMiddleCompleter.split(buffer: buffer, atByteOffset: byteOffset)
         let prompt = PromptInput.fillInMiddle(
             prefix: fit(prefix, budget: prefixTokenBudget, fromEnd: true),
@@ -66,6 +67,6 @@ public struct FillInMiddleCompleter {
         if result.finishReason == .cancelled, let deadline {
             throw AgentError.timedOut(task: "completion", seconds: deadline.seconds)
         }
-        return result.text
+        return result
     }
 }

@@ -34,7 +34,7 @@ public struct CommitMessageWriter {
 
     /// The prompt for `diff`, rendered from `commit-message.md`.
     public func prompt(diff: ParsedDiff, style: CommitStyle, language: MessageLanguage,
-                       instruction: String?) throws -> (messages: [ChatMessage], truncated: Bool) {
+                       instruction: String?, showsFileList: Bool = true) throws -> (messages: [ChatMessage], truncated: Bool) {
         let full = diff.render()
         let shown = diff.render(fittingTokens: diffTokenBudget, countTokens: generator.countTokens)
         var values: [String: Any] = [
@@ -43,9 +43,9 @@ public struct CommitMessageWriter {
             "examples": style.exampleSubjects,
             "hasExamples": !style.exampleSubjects.isEmpty,
             "japanese": language == .ja,
-            "summary": diff.summary,
             "diff": shown,
         ]
+        if showsFileList { values["summary"] = diff.summary }
         // Only a real hint: Mustache renders a section for an empty string too.
         if let instruction, !instruction.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             values["instruction"] = instruction
@@ -74,12 +74,13 @@ public struct CommitMessageWriter {
         var attempts = 1
         // A near-copy of a recent subject, a label or the diff's summary line: ask once more,
         // without the examples (which are what gets copied).
+        // A subject that lists the files: ask once more without the list of changed files.
         if let subject = attempt.message.split(separator: "\n").first.map(String.init),
-           SubjectCheck.problem(subject: subject, history: history) != nil {
+           let problem = SubjectCheck.problem(subject: subject, history: history, paths: diff.files.map(\.path)) {
             var withoutExamples = style
             withoutExamples.exampleSubjects = []
             attempt = try generateOnce(diff: diff, style: withoutExamples, language: language, instruction: instruction,
-                                       deadline: deadline, onText: onText)
+                                       showsFileList: problem != .listsFiles, deadline: deadline, onText: onText)
             attempts = 2
         }
         let results = attempts == 1 ? [first.result] : [first.result, attempt.result]
@@ -93,27 +94,53 @@ public struct CommitMessageWriter {
     }
 
     private func generateOnce(diff: ParsedDiff, style: CommitStyle, language: MessageLanguage, instruction: String?,
-                              deadline: GenerationDeadline?, onText: (String) -> Void)
+                              showsFileList: Bool = true, deadline: GenerationDeadline?, onText: (String) -> Void)
         throws -> (message: String, result: GenerationResult, truncated: Bool) {
-        let (messages, truncated) = try prompt(diff: diff, style: style, language: language, instruction: instruction)
+        let (messages, truncated) = try prompt(diff: diff, style: style, language: language, instruction: instruction,
+                                               showsFileList: showsFileList)
         let request = GenerationRequest(prompt: .chat(messages), maxTokens: maxTokens)
+        var answer = ""
+        var subjectDone = false
         let result = try generator.generate(request) { event in
-            if case let .text(piece) = event { onText(piece) }
+            guard case let .text(piece) = event else { return deadline?.control() ?? .continue }
+            onText(piece)
+            answer += piece
+            // Where the history has subjects only, a finished subject line is the whole
+            // message: stop there instead of decoding a body (or a list) that is cut anyway.
+            if !style.usesBody, CommitMessageWriter.hasCompleteSubject(answer) {
+                subjectDone = true
+                return .stop
+            }
             return deadline?.control() ?? .continue
         }
-        if result.finishReason == .cancelled, let deadline {
+        if result.finishReason == .cancelled, !subjectDone, let deadline {
             throw AgentError.timedOut(task: "commit message", seconds: deadline.seconds)
         }
-        let message = CommitMessageWriter.clean(result.text, style: style)
+        // Stopped at the subject: the unfinished line after it (a body's first word) goes.
+        let text = subjectDone ? String(result.text[..<(result.text.lastIndex(of: "\n") ?? result.text.endIndex)]) : result.text
+        let message = CommitMessageWriter.clean(text, style: style)
         guard !message.isEmpty else { throw AgentError.emptyAnswer(task: "commit message") }
         return (message, result, truncated)
     }
 
-    /// The model's answer as a commit message: fence, label and quotes removed, trailing
+    /// True once `answer` holds a whole line that would be the subject: a newline after a
+    /// line that is not blank, a code fence or a label ("### Commit Message").
+    static func hasCompleteSubject(_ answer: String) -> Bool {
+        let lines = answer.split(separator: "\n", omittingEmptySubsequences: false).dropLast() // the last is unfinished
+        return lines.contains { raw in
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            return !line.isEmpty && !line.hasPrefix("```") && !SubjectCheck.isLabel(line)
+        }
+    }
+
+    /// The model's answer as a commit message: fence, label lines and quotes removed, trailing
     /// spaces trimmed, at most one blank line in a row, subject fitted to the style.
     public static func clean(_ answer: String, style: CommitStyle) -> String {
         let unfenced = AnswerCleanup.stripCodeFence(answer)
-        let text = AnswerCleanup.stripLabelAndQuotes(unfenced)
+        // Heading lines before the subject ("### Commit Message", "**Subject:**") name nothing.
+        let body = unfenced.split(separator: "\n", omittingEmptySubsequences: false)
+            .drop { $0.trimmingCharacters(in: .whitespaces).isEmpty || SubjectCheck.isLabel(String($0)) }
+        let text = AnswerCleanup.stripLabelAndQuotes(body.isEmpty ? unfenced : body.joined(separator: "\n"))
         var lines: [String] = []
         for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
             var line = String(raw)

@@ -4,18 +4,26 @@ import Foundation
 /// recent subject nearly word for word, or answer with a label ("Commit Message") or the
 /// diff's own summary line ("calc.py: 1 line changed").
 public enum SubjectCheck {
-    public enum Problem: Equatable, Sendable { case repeatsHistory(String), label, diffSummary }
+    public enum Problem: Equatable, Sendable { case repeatsHistory(String), label, diffSummary, listsFiles }
 
     /// Subjects that name no change at all.
     static let labels: Set<String> = [
         "commit message", "commit", "subject", "summary", "message", "update", "updates", "changes",
         "change", "fix", "fixes", "wip", "commit subject", "git commit message", "コミットメッセージ", "変更", "修正",
+        "title", "commit title", "description", "purpose", "overview", "changes made", "staged changes",
     ]
 
-    public static func problem(subject: String, history: [String]) -> Problem? {
+    /// What is wrong with `subject` for a change of `paths` (nil: nothing).
+    public static func problem(subject: String, history: [String], paths: [String] = []) -> Problem? {
         let trimmed = subject.trimmingCharacters(in: .whitespacesAndNewlines)
-        let bare = trimmed.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: ".:!`'\"*# "))
-        if labels.contains(bare) || bare.hasPrefix("<") && bare.hasSuffix(">") { return .label }
+        if isLabel(trimmed) { return .label }
+        // "Update a.py, b.py and c.py": the file list, not what changed (the 0.5B model copies
+        // the prompt's list of changed files). One or two named files can be the topic.
+        let named = paths.filter { path in
+            let name = path.split(separator: "/").last.map(String.init) ?? path
+            return trimmed.contains(path) || name.count >= 4 && trimmed.contains(name)
+        }
+        if named.count >= 3 { return .listsFiles }
         if trimmed.range(of: #"[0-9]+ (lines?|files?) (changed|added|removed)"#, options: .regularExpression) != nil {
             return .diffSummary
         }
@@ -23,6 +31,15 @@ public enum SubjectCheck {
             if similarity(trimmed, old) >= 0.8 { return .repeatsHistory(old) }
         }
         return nil
+    }
+
+    /// A line that names no change: "Commit Message", "### Subject:", "**Summary**", "<subject>".
+    public static func isLabel(_ line: String) -> Bool {
+        let bare = line.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: ".:!`'\"*#_ \t"))
+        // A short heading: "**Purpose:**", "Changes made:".
+        let heading = line.trimmingCharacters(in: CharacterSet(charactersIn: "*#_ \t")).hasSuffix(":")
+            && bare.split(separator: " ").count <= 3
+        return labels.contains(bare) || heading || bare.hasPrefix("<") && bare.hasSuffix(">")
     }
 
     /// Dice coefficient of character bigrams (1 = same text), case-insensitive.

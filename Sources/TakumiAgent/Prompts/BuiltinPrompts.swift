@@ -7,8 +7,10 @@ enum BuiltinPrompts {
         "commit-message": #"""
 Write a git commit message for the staged change below.
 
+{{#summary}}
 Changed files:
 {{summary}}
+{{/summary}}
 
 Diff:
 {{diff}}

@@ -150,8 +150,11 @@ public final class OpenAITextGenerator: TextGenerator, @unchecked Sendable {
     /// llama.cpp's `/infill` request (the shape llama.vim sends).
     private func infillFields(_ request: GenerationRequest, prefix: String, suffix: String, path: String?,
                               contextFiles: [(String, String)]) -> [String: Any] {
+        // The cursor's line so far goes in `prompt`, after the FIM markers (as llama.vim sends
+        // it), so the server's prompt cache keeps the rest while the user types.
+        let (linesBefore, lineStart) = ChatTemplate.splitAtLastLine(prefix)
         var body: [String: Any] = [
-            "input_prefix": prefix, "input_suffix": suffix,
+            "input_prefix": linesBefore, "prompt": lineStart, "input_suffix": suffix,
             "input_extra": contextFiles.map { ["filename": $0.0, "text": $0.1] },
             "n_predict": request.maxTokens, "temperature": request.sampling.temperature,
             "seed": Int(truncatingIfNeeded: request.sampling.seed & 0x7fff_ffff),
