@@ -184,6 +184,7 @@ struct MessagesCopiedSubjectTests {
         #expect(suggestion.message == "Add strict mode")
         #expect(suggestion.generatedTokens < 8)  // stopped after the subject line, not at the end of the body
         #expect(CommitMessageWriter.clean("**Purpose:**\n\nAdd strict mode", style: .default) == "Add strict mode")
+        #expect(CommitMessageWriter.clean("- **Parser:** add strict mode", style: .default) == "Parser: add strict mode")
     }
 
     @Test func aNewSubjectIsAskedOnce() throws {

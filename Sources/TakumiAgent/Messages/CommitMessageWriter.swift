@@ -152,6 +152,12 @@ public struct CommitMessageWriter {
             lines.append(line)
         }
         while lines.last?.isEmpty == true { lines.removeLast() }
+        // Markdown is not a subject's: "- **calc.py:** Fix add" becomes "calc.py: Fix add".
+        if var subject = lines.first {
+            if subject.hasPrefix("- ") || subject.hasPrefix("* ") { subject.removeFirst(2) }
+            subject = subject.replacingOccurrences(of: "**", with: "")
+            lines[0] = subject.trimmingCharacters(in: .whitespaces)
+        }
         // git's convention: subject, blank line, body.
         if lines.count > 1 && !lines[1].isEmpty { lines.insert("", at: 1) }
         return style.conform(lines.joined(separator: "\n"))
