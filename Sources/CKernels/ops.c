@@ -42,6 +42,35 @@ void tk_silu_mul_split(float *out, const float *gu, int64_t ffn, int64_t n_rows)
     }
 }
 
+/* The SiLU passes split over the pool's threads: a 512-token prefill of the 0.5B model
+ * computes 60 million expf here, 9 % of the prefill on one thread. Each element is computed
+ * exactly as in the single-threaded loops. */
+typedef struct { float *out; const float *a; const float *b; int64_t width, count; } silu_job;
+
+static void silu_split_task(void *p, int ti, int nt) {
+    const silu_job *j = p;
+    const int64_t r0 = j->count * ti / nt, r1 = j->count * (ti + 1) / nt;
+    tk_silu_mul_split(j->out + r0 * j->width, j->a + r0 * 2 * j->width, j->width, r1 - r0);
+}
+
+static void silu_task(void *p, int ti, int nt) {
+    const silu_job *j = p;
+    const int64_t i0 = j->count * ti / nt, i1 = j->count * (ti + 1) / nt;
+    tk_silu_mul(j->out + i0, j->b + i0, i1 - i0);
+}
+
+void tk_silu_mul_split_pool(tk_pool *pool, float *out, const float *gu, int64_t ffn, int64_t n_rows) {
+    silu_job job = { out, gu, NULL, ffn, n_rows };
+    if (pool && tk_pool_threads(pool) > 1 && n_rows >= 4) tk_pool_run(pool, silu_split_task, &job);
+    else tk_silu_mul_split(out, gu, ffn, n_rows);
+}
+
+void tk_silu_mul_pool(tk_pool *pool, float *gate, const float *up, int64_t n) {
+    silu_job job = { gate, NULL, up, 0, n };
+    if (pool && tk_pool_threads(pool) > 1 && n >= 16384) tk_pool_run(pool, silu_task, &job);
+    else tk_silu_mul(gate, up, n);
+}
+
 void tk_copy_columns(float *dst, const float *src, int64_t n_rows, int64_t src_width, int64_t offset, int64_t width) {
     for (int64_t r = 0; r < n_rows; r++) memcpy(dst + r * width, src + r * src_width + offset, (size_t)width * sizeof(float));
 }

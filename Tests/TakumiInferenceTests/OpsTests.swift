@@ -73,6 +73,20 @@ struct OpsTests {
             let want = Double(g[i]) / (1 + exp(-Double(g[i]))) * Double(u[i])
             #expect(abs(Double(out[i]) - want) <= 2e-6 * max(1, abs(want)), "level \(level), g \(g[i])")
         }
+        // Split over threads: the same numbers.
+        let pool = tk_pool_create(2)
+        defer { if let pool { tk_pool_destroy(pool) } }
+        let longGate = rng.floats(40_000, scale: 12), longUp = rng.floats(40_000, scale: 2)
+        var alone = longGate, pooled = longGate
+        tk_silu_mul(&alone, longUp, Int64(longGate.count))
+        tk_silu_mul_pool(pool, &pooled, longUp, Int64(longGate.count))
+        #expect(alone == pooled)
+        let fusedRows = 9, fusedFfn = 96
+        let fused = rng.floats(fusedRows * 2 * fusedFfn, scale: 8)
+        var splitAlone = [Float](repeating: 0, count: fusedRows * fusedFfn), splitPooled = splitAlone
+        tk_silu_mul_split(&splitAlone, fused, Int64(fusedFfn), Int64(fusedRows))
+        tk_silu_mul_split_pool(pool, &splitPooled, fused, Int64(fusedFfn), Int64(fusedRows))
+        #expect(splitAlone == splitPooled)
         // The fused gate|up form gives the same numbers.
         let rows = 2, ffn = 8
         let gu = rng.floats(rows * 2 * ffn, scale: 6)
@@ -121,3 +135,4 @@ struct OpsTests {
         #expect(abs(logits.reduce(0, +) - 1) < 1e-6)
     }
 }
+

@@ -22,6 +22,11 @@ void tk_silu_mul(float *gate, const float *up, int64_t n);
  * fused gate|up matmul. */
 void tk_silu_mul_split(float *out, const float *gu, int64_t ffn, int64_t n_rows);
 
+/* tk_silu_mul_split and tk_silu_mul with the rows (elements) split over the pool's threads
+ * (pool may be NULL); the same numbers as the single-threaded functions. */
+void tk_silu_mul_split_pool(tk_pool *pool, float *out, const float *gu, int64_t ffn, int64_t n_rows);
+void tk_silu_mul_pool(tk_pool *pool, float *gate, const float *up, int64_t n);
+
 /* dst (rows, width) = src[:, offset:offset+width], src (rows, src_width): splits the output
  * of a fused matmul (q|k|v) into its parts. */
 void tk_copy_columns(float *dst, const float *src, int64_t n_rows, int64_t src_width, int64_t offset, int64_t width);

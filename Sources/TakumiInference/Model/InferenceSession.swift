@@ -304,12 +304,12 @@ public final class InferenceSession {
                 // fused (n, gate|up) -> gate = silu(gate) * up
                 matmul(gateUp, b.h, n, b.fused)
                 mark(.gateUpMatmul)
-                tk_silu_mul_split(b.gate, b.fused, Int64(c.feedForwardLength), Int64(n))
+                tk_silu_mul_split_pool(pool, b.gate, b.fused, Int64(c.feedForwardLength), Int64(n))
             } else {
                 matmul(layer.wGate, b.h, n, b.gate)
                 matmul(layer.wUp, b.h, n, b.up)
                 mark(.gateUpMatmul)
-                tk_silu_mul(b.gate, b.up, Int64(n * c.feedForwardLength))
+                tk_silu_mul_pool(pool, b.gate, b.up, Int64(n * c.feedForwardLength))
             }
             mark(.siluMul)
             matmul(layer.wDown, b.gate, n, b.h)
