@@ -1,8 +1,9 @@
 /* Causal grouped-query attention over the KV cache (see tk_ops.h).
  *
- * Keys are cached transposed (per KV head: head_dim rows of `capacity` positions), so the
- * scores of one query against all positions are head_dim passes of s[p] += q[i] * kt[i][p]:
- * independent lanes that vectorize without reassociating any sum; values are summed with
+ * Keys are cached transposed in blocks (per KV head and block of 64 positions: head_dim rows
+ * of 64), so the scores of one query against a block are head_dim steps of
+ * s[p] += q[i] * kt[i][p] in registers: independent lanes that vectorize without
+ * reassociating any sum; values are summed with
  * o[j] += w[p] * v[p][j]. The same C body is compiled for AVX-512, AVX2 and the baseline
  * (target attributes) and picked at run time; the baseline build is the reference twin
  * (TK_LEVEL_SCALAR). The softmax keeps libm's expf: a vectorizable polynomial exp was
@@ -18,11 +19,41 @@ size_t tk_attention_scratch_floats(int n_threads, int64_t n_ctx) {
     return (size_t)(n_threads < 1 ? 1 : n_threads) * (size_t)(n_ctx < 1 ? 1 : n_ctx);
 }
 
+/* The key cache layout (tk_ops.h): per KV head, blocks of TK_KEY_BLOCK positions, each
+ * block (head_dim, TK_KEY_BLOCK), so a block's scores read one contiguous 16 KB (head_dim
+ * 64) instead of head_dim rows a whole cache row apart (those strided reads were most of the
+ * score pass's time). */
+static inline int64_t key_blocks(int64_t capacity) { return (capacity + TK_KEY_BLOCK - 1) / TK_KEY_BLOCK; }
+
+/* Index of key (row = kv head * head_dim + i, position p). */
+static inline int64_t key_index(int64_t row, int64_t p, int64_t head_dim, int64_t capacity) {
+    const int64_t kvh = row / head_dim, i = row % head_dim;
+    return ((kvh * key_blocks(capacity) + p / TK_KEY_BLOCK) * head_dim + i) * TK_KEY_BLOCK + p % TK_KEY_BLOCK;
+}
+
+int64_t tk_key_cache_floats(int64_t n_kv_heads, int64_t head_dim, int64_t capacity) {
+    return n_kv_heads * head_dim * key_blocks(capacity) * TK_KEY_BLOCK;
+}
+
 void tk_store_keys_transposed(float *kt, const float *k, int64_t n_tokens, int64_t start_pos,
                               int64_t n_kv_heads, int64_t head_dim, int64_t capacity) {
     const int64_t width = n_kv_heads * head_dim;
     for (int64_t t = 0; t < n_tokens; t++) {
-        for (int64_t c = 0; c < width; c++) kt[c * capacity + start_pos + t] = k[t * width + c];
+        for (int64_t c = 0; c < width; c++) kt[key_index(c, start_pos + t, head_dim, capacity)] = k[t * width + c];
+    }
+}
+
+void tk_keys_read_row(const float *kt, int64_t row, int64_t n, int64_t head_dim, int64_t capacity, float *dst) {
+    for (int64_t p = 0; p < n; p += TK_KEY_BLOCK) {
+        const int64_t len = n - p < TK_KEY_BLOCK ? n - p : TK_KEY_BLOCK;
+        memcpy(dst + p, kt + key_index(row, p, head_dim, capacity), (size_t)len * sizeof(float));
+    }
+}
+
+void tk_keys_write_row(float *kt, int64_t row, int64_t n, int64_t head_dim, int64_t capacity, const float *src) {
+    for (int64_t p = 0; p < n; p += TK_KEY_BLOCK) {
+        const int64_t len = n - p < TK_KEY_BLOCK ? n - p : TK_KEY_BLOCK;
+        memcpy(kt + key_index(row, p, head_dim, capacity), src + p, (size_t)len * sizeof(float));
     }
 }
 
@@ -34,21 +65,48 @@ typedef struct {
     int64_t scratch_ctx;
 } attention_job;
 
-/* The body shared by every compiled variant: query head h of token t. */
+/* Positions per register block of the score pass (4 zmm / 8 ymm of accumulators): one
+ * key block. */
+#define SCORE_BLOCK TK_KEY_BLOCK
+
+/* The body shared by every compiled variant: query head h of token t.
+ * Scores: for each block of positions, the sum over dimensions i of q[i] * kt[i][p] runs in
+ * registers (i ascending, one FMA each, as `s[p] += q[i] * kt[i][p]` would), stored once.
+ * Outputs: o[i] = sum over positions p of w[p] * v[p][i], p ascending, kept in registers for
+ * the head sizes of the supported models (64, 128), in memory for others. Either way every
+ * sum runs in the fixed order above, so the result does not depend on the blocking. */
 #define ATTEND_BODY                                                                      \
     const int64_t hd = j->head_dim, cap = j->capacity;                                       \
     const int64_t kv_stride = j->n_kv_heads * hd;                                            \
     const int64_t kvh = h / (j->n_heads / j->n_kv_heads);                                    \
     const int64_t n = j->start_pos + t + 1;                                                  \
     const float *q = j->q + t * (j->n_heads * hd) + h * hd;                                  \
-    const float *kt = j->kt + kvh * hd * cap;                                                \
+    const float *kt = j->kt + kvh * key_blocks(cap) * hd * TK_KEY_BLOCK;                     \
     const float *v = j->v + kvh * hd;                                                        \
     const float scale = 1.0f / sqrtf((float)hd);                                             \
-    for (int64_t p = 0; p < n; p++) s[p] = 0;                                                \
-    for (int64_t i = 0; i < hd; i++) {                                                       \
-        const float qi = q[i] * scale;                                                       \
-        const float *row = kt + i * cap;                                                     \
-        for (int64_t p = 0; p < n; p++) s[p] += qi * row[p];                                 \
+    float qs[TK_ATTENTION_MAX_HEAD_DIM];                                                     \
+    for (int64_t i = 0; i < hd; i++) qs[i] = q[i] * scale;                                   \
+    int64_t p0 = 0;                                                                          \
+    for (; p0 + SCORE_BLOCK <= n; p0 += SCORE_BLOCK) {                                       \
+        float acc[SCORE_BLOCK];                                                              \
+        for (int l = 0; l < SCORE_BLOCK; l++) acc[l] = 0;                                    \
+        for (int64_t i = 0; i < hd; i++) {                                                   \
+            const float qi = qs[i];                                                          \
+            const float *row = kt + (p0 / TK_KEY_BLOCK * hd + i) * TK_KEY_BLOCK;             \
+            for (int l = 0; l < SCORE_BLOCK; l++) acc[l] += qi * row[l];                     \
+        }                                                                                    \
+        for (int l = 0; l < SCORE_BLOCK; l++) s[p0 + l] = acc[l];                            \
+    }                                                                                        \
+    for (; p0 < n; p0 += 16) {                                                               \
+        const int len = n - p0 < 16 ? (int)(n - p0) : 16;                                    \
+        float acc[16];                                                                       \
+        for (int l = 0; l < 16; l++) acc[l] = 0;                                             \
+        for (int64_t i = 0; i < hd; i++) {                                                   \
+            const float qi = qs[i];                                                          \
+            const float *row = kt + (p0 / TK_KEY_BLOCK * hd + i) * TK_KEY_BLOCK + p0 % TK_KEY_BLOCK; \
+            for (int l = 0; l < len; l++) acc[l] += qi * row[l];                             \
+        }                                                                                    \
+        for (int l = 0; l < len; l++) s[p0 + l] = acc[l];                                    \
     }                                                                                        \
     /* Max and sum in 16 independent lanes (vectorizable without reassociation flags;   \
      * the lanes are combined at the end, a fixed order, so results are deterministic). */ \
@@ -69,11 +127,31 @@ typedef struct {
     for (int64_t p = p16; p < n; p++) sum += s[p];                                           \
     const float inv = 1.0f / sum;                                                            \
     float *o = j->out + t * (j->n_heads * hd) + h * hd;                                      \
-    for (int64_t i = 0; i < hd; i++) o[i] = 0;                                               \
-    for (int64_t p = 0; p < n; p++) {                                                        \
-        const float w = s[p] * inv;                                                          \
-        const float *vp = v + p * kv_stride;                                                 \
-        for (int64_t i = 0; i < hd; i++) o[i] += w * vp[i];                                  \
+    if (hd == 64) {                                                                          \
+        float oacc[64];                                                                      \
+        for (int i = 0; i < 64; i++) oacc[i] = 0;                                            \
+        for (int64_t p = 0; p < n; p++) {                                                    \
+            const float w = s[p] * inv;                                                      \
+            const float *vp = v + p * kv_stride;                                             \
+            for (int i = 0; i < 64; i++) oacc[i] += w * vp[i];                               \
+        }                                                                                    \
+        for (int i = 0; i < 64; i++) o[i] = oacc[i];                                         \
+    } else if (hd == 128) {                                                                  \
+        float oacc[128];                                                                     \
+        for (int i = 0; i < 128; i++) oacc[i] = 0;                                           \
+        for (int64_t p = 0; p < n; p++) {                                                    \
+            const float w = s[p] * inv;                                                      \
+            const float *vp = v + p * kv_stride;                                             \
+            for (int i = 0; i < 128; i++) oacc[i] += w * vp[i];                              \
+        }                                                                                    \
+        for (int i = 0; i < 128; i++) o[i] = oacc[i];                                        \
+    } else {                                                                                 \
+        for (int64_t i = 0; i < hd; i++) o[i] = 0;                                           \
+        for (int64_t p = 0; p < n; p++) {                                                    \
+            const float w = s[p] * inv;                                                      \
+            const float *vp = v + p * kv_stride;                                             \
+            for (int64_t i = 0; i < hd; i++) o[i] += w * vp[i];                              \
+        }                                                                                    \
     }
 
 static void attend_baseline(const attention_job *j, int64_t t, int64_t h, float *s) { ATTEND_BODY }
@@ -105,6 +183,7 @@ static void attention_worker(void *ctx, int thread_index, int n_threads) {
 void tk_attention(tk_pool *pool, float *out, const float *q, const float *kt, const float *v,
                   int64_t n_tokens, int64_t start_pos, int64_t n_heads, int64_t n_kv_heads,
                   int64_t head_dim, int64_t capacity, float *scratch, int64_t scratch_ctx) {
+    if (head_dim < 1 || head_dim > TK_ATTENTION_MAX_HEAD_DIM) return; /* the loader refuses such models */
     attention_task task = { { out, q, kt, v, n_tokens, start_pos, n_heads, n_kv_heads, head_dim, capacity,
                               scratch, scratch_ctx }, attend_baseline };
     const int level = tk_kernel_level();

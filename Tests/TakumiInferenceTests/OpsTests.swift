@@ -36,14 +36,19 @@ struct OpsTests {
         let saved = tk_kernel_level()
         tk_set_kernel_level(level.rawValue)
         defer { tk_set_kernel_level(saved) }
-        let (tokens, heads, kvHeads, hd, ctx) = (5, 14, 2, 64, 160)
+        for hd in [64, 128, 80] { try checkAttention(start: start, hd: hd, level: level) }
+    }
+
+    /// Against the reference at one head size (64 and 128 have register paths, 80 the general one).
+    func checkAttention(start: Int, hd: Int, level: tk_level) throws {
+        let (tokens, heads, kvHeads, ctx) = (5, 14, 2, 160)
         var rng = TestRNG(seed: 11)
         let q = rng.floats(tokens * heads * hd, scale: 2)
         let k = rng.floats(ctx * kvHeads * hd, scale: 2)
         let v = rng.floats(ctx * kvHeads * hd)
         let want = Self.referenceAttention(q: q, k: k, v: v, tokens: tokens, start: start, heads: heads, kvHeads: kvHeads, hd: hd)
         // The cache keeps keys transposed: (kv_heads, hd, capacity).
-        var kt = [Float](repeating: .nan, count: ctx * kvHeads * hd)
+        var kt = [Float](repeating: .nan, count: Int(tk_key_cache_floats(Int64(kvHeads), Int64(hd), Int64(ctx))))
         tk_store_keys_transposed(&kt, k, Int64(start + tokens), 0, Int64(kvHeads), Int64(hd), Int64(ctx))
         let pool = try #require(tk_pool_create(2))
         defer { tk_pool_destroy(pool) }
@@ -53,8 +58,29 @@ struct OpsTests {
             tk_attention(usePool ? pool : nil, &out, q, kt, v, Int64(tokens), Int64(start), Int64(heads), Int64(kvHeads),
                          Int64(hd), Int64(ctx), &scratch, Int64(ctx))
             let err = zip(out, want).map { abs($0 - $1) }.max()!
-            #expect(err < 1e-5, "level \(level), start \(start), pool \(usePool): max error \(err)")
+            #expect(err < 1e-5, "level \(level), start \(start), head size \(hd), pool \(usePool): max error \(err)")
         }
+    }
+
+    @Test func keyRowsReadBackWhatWasStored() {
+        let (kvHeads, hd, ctx, n) = (2, 8, 150, 130)  // positions across three 64-blocks
+        var rng = TestRNG(seed: 3)
+        let k = rng.floats(n * kvHeads * hd)
+        var kt = [Float](repeating: .nan, count: Int(tk_key_cache_floats(Int64(kvHeads), Int64(hd), Int64(ctx))))
+        tk_store_keys_transposed(&kt, k, Int64(n), 0, Int64(kvHeads), Int64(hd), Int64(ctx))
+        for row in 0..<(kvHeads * hd) {
+            var got = [Float](repeating: 0, count: n)
+            tk_keys_read_row(kt, Int64(row), Int64(n), Int64(hd), Int64(ctx), &got)
+            #expect(got == (0..<n).map { k[$0 * kvHeads * hd + row] }, "row \(row)")
+        }
+        var copy = [Float](repeating: .nan, count: kt.count)
+        for row in 0..<(kvHeads * hd) {
+            let values = (0..<n).map { k[$0 * kvHeads * hd + row] }
+            tk_keys_write_row(&copy, Int64(row), Int64(n), Int64(hd), Int64(ctx), values)
+        }
+        var roundTrip = [Float](repeating: 0, count: n)
+        tk_keys_read_row(copy, 5, Int64(n), Int64(hd), Int64(ctx), &roundTrip)
+        #expect(roundTrip == (0..<n).map { k[$0 * kvHeads * hd + 5] })
     }
 
     @Test(arguments: [TK_LEVEL_SCALAR, TK_LEVEL_AVX2, TK_LEVEL_AVX512])

@@ -59,9 +59,11 @@ void tk_rope_norm(float *x, int64_t n_tokens, int64_t row_stride, int64_t n_head
 
 /* Causal grouped-query attention over a KV cache.
  *   q:   (n_tokens, n_heads * head_dim), token t sits at position start_pos + t
- *   kt:  key cache, TRANSPOSED: (n_kv_heads, head_dim, capacity) — for each KV head and
- *        dimension, the positions are contiguous, so scores for many positions are plain
- *        vector FMAs (no horizontal sums). Filled with tk_store_keys_transposed.
+ *   kt:  key cache, TRANSPOSED in blocks: (n_kv_heads, ceil(capacity / TK_KEY_BLOCK),
+ *        head_dim, TK_KEY_BLOCK), tk_key_cache_floats() floats — within a block, each
+ *        dimension's positions are contiguous, so scores for many positions are plain vector
+ *        FMAs (no horizontal sums). Filled with tk_store_keys_transposed; read and written a
+ *        row (kv head * head_dim + i) at a time with tk_keys_read_row / tk_keys_write_row.
  *   v:   value cache (capacity, n_kv_heads * head_dim), one row per position
  *   out: (n_tokens, n_heads * head_dim)
  * Positions 0 .. start_pos + n_tokens - 1 must be in the cache. Query head h reads KV head
@@ -70,13 +72,19 @@ void tk_rope_norm(float *x, int64_t n_tokens, int64_t row_stride, int64_t n_head
  * number of visible positions. Work is split over (token, head) pairs across the pool's
  * threads (pool may be NULL). The loops are compiled for AVX-512 / AVX2 / baseline and
  * chosen by tk_kernel_level(); TK_LEVEL_SCALAR runs the baseline build (the reference). */
+#define TK_ATTENTION_MAX_HEAD_DIM 256 /* larger heads: nothing is computed */
+#define TK_KEY_BLOCK 64
+int64_t tk_key_cache_floats(int64_t n_kv_heads, int64_t head_dim, int64_t capacity);
+/* Positions 0..n-1 of key row `row` (kv head * head_dim + dimension) to dst / from src. */
+void tk_keys_read_row(const float *kt, int64_t row, int64_t n, int64_t head_dim, int64_t capacity, float *dst);
+void tk_keys_write_row(float *kt, int64_t row, int64_t n, int64_t head_dim, int64_t capacity, const float *src);
 size_t tk_attention_scratch_floats(int n_threads, int64_t n_ctx);
 void tk_attention(tk_pool *pool, float *out, const float *q, const float *kt, const float *v,
                   int64_t n_tokens, int64_t start_pos, int64_t n_heads, int64_t n_kv_heads,
                   int64_t head_dim, int64_t capacity, float *scratch, int64_t scratch_ctx);
 
 /* Writes n_tokens key rows k (n_tokens, n_kv_heads * head_dim) into the transposed key cache
- * kt (n_kv_heads, head_dim, capacity) at positions start_pos ... */
+ * kt (layout above) at positions start_pos ... */
 void tk_store_keys_transposed(float *kt, const float *k, int64_t n_tokens, int64_t start_pos,
                               int64_t n_kv_heads, int64_t head_dim, int64_t capacity);
 

@@ -32,7 +32,7 @@ public final class InferenceSession {
         self.contextLength = contextLength
         threadCount = max(1, threads)
         self.maxBatch = max(1, min(maxBatch, contextLength))
-        cache = KVCache(layers: c.layerCount, capacity: contextLength, rowWidth: c.kvWidth)
+        cache = KVCache(layers: c.layerCount, capacity: contextLength, rowWidth: c.kvWidth, headDim: c.headDim)
         guard let p = tk_pool_create(Int32(threadCount)) else {
             throw InferenceError.outOfMemory(what: "a pool of \(threadCount) threads", bytes: 0)
         }
@@ -284,7 +284,7 @@ public final class InferenceSession {
                 tk_rope_norm(b.q, Int64(n), Int64(c.qWidth), Int64(c.headCount), Int64(hd), b.ropeCos, b.ropeSin)
                 tk_rope_norm(b.k, Int64(n), Int64(c.kvWidth), Int64(c.kvHeadCount), Int64(hd), b.ropeCos, b.ropeSin)
             }
-            // Keys go into the cache transposed: (kv_heads, hd, capacity).
+            // Keys go into the cache transposed, in blocks of 64 positions (tk_ops.h).
             tk_store_keys_transposed(cache.keys[l], b.k, Int64(n), Int64(start), Int64(c.kvHeadCount), Int64(hd), Int64(contextLength))
             mark(.biasRope)
             // attn (n, heads*hd) = softmax(q k^T / sqrt(hd), causal) v

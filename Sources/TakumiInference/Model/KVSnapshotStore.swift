@@ -81,9 +81,10 @@ public final class KVSnapshotStore {
             tokens.withUnsafeBytes { payload.copyMemory(from: $0.baseAddress!, byteCount: n * 4) }
             var out = (payload + n * 4).assumingMemoryBound(to: Float.self)
             for l in 0..<layers {
-                // Keys are transposed in the cache (row = kv head * head dim, `capacity` apart).
+                // Keys are transposed in the cache; a file row is one kv head's dimension (row =
+                // kv head * head dim + i), positions 0..<n.
                 for row in 0..<width {
-                    out.update(from: cache.keys[l] + row * cache.capacity, count: n)
+                    tk_keys_read_row(cache.keys[l], Int64(row), Int64(n), Int64(cache.headDim), Int64(cache.capacity), out)
                     out += n
                 }
                 out.update(from: cache.values[l], count: n * width)
@@ -123,7 +124,7 @@ public final class KVSnapshotStore {
             var src = (base + Self.headerBytes + n * 4).assumingMemoryBound(to: Float.self)
             for l in 0..<layers {
                 for row in 0..<width {
-                    (cache.keys[l] + row * cache.capacity).update(from: src, count: count)
+                    tk_keys_write_row(cache.keys[l], Int64(row), Int64(count), Int64(cache.headDim), Int64(cache.capacity), src)
                     src += n
                 }
                 cache.values[l].update(from: src, count: count * width)

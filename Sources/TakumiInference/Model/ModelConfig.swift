@@ -1,3 +1,5 @@
+import CKernels
+
 /// Hyperparameters of a Qwen2/Llama-style decoder, read from GGUF metadata
 /// (`<arch>.block_count`, `<arch>.embedding_length`, ...).
 public struct ModelConfig: Equatable, Sendable {
@@ -74,6 +76,9 @@ public struct ModelConfig: Equatable, Sendable {
         let headDim = width / heads
         guard headDim % 2 == 0 else {
             throw InferenceError.badModelConfig(path: file.path, reason: "head size \(headDim) is odd (rotary needs pairs)")
+        }
+        guard headDim <= Int(TK_ATTENTION_MAX_HEAD_DIM) else {
+            throw InferenceError.badModelConfig(path: file.path, reason: "head size \(headDim) is over \(TK_ATTENTION_MAX_HEAD_DIM)")
         }
         guard eps > 0, eps < 1, base > 1 else {
             throw InferenceError.badModelConfig(path: file.path, reason: "rms epsilon \(eps) or rope base \(base) out of range")
