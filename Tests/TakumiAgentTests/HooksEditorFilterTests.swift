@@ -95,5 +95,24 @@ struct HooksEditorFilterTests {
         #expect(!paths.contains("app/main.py"))
         #expect(!paths.contains("app/logging_setup.py"), "chosen: \(paths)")
         #expect(files.first?.1.contains("def apply_discount(total, rate):") == true)
+        // Typing on the cursor's line does not change what is asked (so the prompt's start).
+        #expect(CompletionContext.query(prefix: buffer, suffix: "\n") == CompletionContext.query(prefix: buffer + "apply_", suffix: "\n"))
+    }
+
+    @Test func prefixWindowStartsOnAChunkBoundaryAndKeepsItWhileTheCursorMoves() throws {
+        let generator = ReplayTextGenerator(answer: "x")  // about 4 characters a token
+        var completer = FillInMiddleCompleter(generator: generator)
+        completer.prefixTokenBudget = 200
+        let lines = (0..<200).map { "line_\(String(format: "%03d", $0)) = \($0)" }  // 12-16 characters each
+        func window(cursorLine: Int) -> String {
+            completer.fitPrefix(lines[..<cursorLine].joined(separator: "\n") + "\n", budget: completer.prefixTokenBudget)
+        }
+        let a = window(cursorLine: 150), b = window(cursorLine: 153)
+        #expect(generator.countTokens(a) <= 200 && generator.countTokens(b) <= 200)
+        let firstA = try #require(a.split(separator: "\n").first), firstB = try #require(b.split(separator: "\n").first)
+        #expect(firstA == firstB, "\(firstA) vs \(firstB)")
+        let startLine = try #require(Int(firstA.dropFirst(5).prefix(3)))
+        #expect(startLine % FillInMiddleCompleter.windowAlignment == 0)
+        #expect(startLine > 0 && startLine < 150)
     }
 }

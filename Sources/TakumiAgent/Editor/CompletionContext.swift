@@ -11,17 +11,25 @@ public enum CompletionContext {
     static let suffixLines = 10
 
     /// The query for the selector: the words near the cursor, plus the buffer's imports
-    /// (what the code at the cursor is likely to call).
+    /// (what the code at the cursor is likely to call). The cursor's own line is left out, so
+    /// typing on it leaves the query (so the chosen files, so the start of the prompt and its
+    /// KV cache) as it was; the lines before start on a chunk boundary of
+    /// `FillInMiddleCompleter.windowAlignment` lines, like the prefix window.
     public static func query(prefix: String, suffix: String) -> String {
         let before = prefix.split(separator: "\n", omittingEmptySubsequences: false)
         let after = suffix.split(separator: "\n", omittingEmptySubsequences: false)
-        let imports = before.filter { line in
+        let complete = before.dropLast()  // the cursor's line is being written
+        let imports = complete.filter { line in
             let t = line.trimmingCharacters(in: .whitespaces)
             return t.hasPrefix("import ") || t.hasPrefix("from ") || t.hasPrefix("#include")
                 || t.hasPrefix("use ") || t.contains("require(")
         }
-        let near = before.suffix(prefixLines) + after.prefix(suffixLines)
-        return (imports + near).joined(separator: "\n")
+        let step = FillInMiddleCompleter.windowAlignment
+        let cursorLine = complete.count
+        let nearStart = max(0, cursorLine - prefixLines) / step * step
+        let near = complete[nearStart...]
+        let later = after.dropFirst().prefix(suffixLines)  // the lines after the cursor's line
+        return (imports + near + later).joined(separator: "\n")
     }
 
     /// (path, text) of at most `maxFiles` files within about `budget` tokens: whole files

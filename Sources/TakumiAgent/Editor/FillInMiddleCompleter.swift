@@ -39,6 +39,32 @@ public struct FillInMiddleCompleter {
         return ""
     }
 
+    /// Lines of the buffer a prefix window starts on a multiple of (see `fitPrefix`).
+    public static let windowAlignment = 32
+
+    /// The end of `prefix` that fits `budget` tokens, starting on a line whose index is a
+    /// multiple of `windowAlignment`: while the cursor moves within a few lines, the window
+    /// starts on the same line, so the prompt before the cursor stays the same and its KV
+    /// cache (in-process or a snapshot) is reused. Chunks are counted one at a time from the
+    /// cursor back, then the window is checked whole (BPE may merge across a chunk boundary).
+    public func fitPrefix(_ prefix: String, budget: Int) -> String {
+        guard generator.countTokens(prefix) > budget else { return prefix }
+        let lines = prefix.split(separator: "\n", omittingEmptySubsequences: false)
+        let step = FillInMiddleCompleter.windowAlignment
+        var start = (lines.count - 1) / step * step  // the chunk holding the cursor's line
+        var used = generator.countTokens(lines[start...].joined(separator: "\n"))
+        while start >= step {
+            let chunk = generator.countTokens(lines[(start - step)..<start].joined(separator: "\n") + "\n")
+            if used + chunk > budget { break }
+            used += chunk
+            start -= step
+        }
+        while start < lines.count - 1, generator.countTokens(lines[start...].joined(separator: "\n")) > budget { start += step }
+        let window = lines[min(start, lines.count - 1)...].joined(separator: "\n")
+        // Even the cursor's own chunk is too long: the last lines that fit.
+        return generator.countTokens(window) <= budget ? window : fit(window, budget: budget, fromEnd: true)
+    }
+
     /// Context files (path, text) that fit the budget, in the given order.
     func fitContext(_ files: [(String, String)]) -> [(String, String)] {
         var used = 0
@@ -58,7 +84,7 @@ public struct FillInMiddleCompleter {
                          deadline: GenerationDeadline? = nil) throws -> GenerationResult {
         let (prefix, suffix) = try FillInMiddleCompleter.split(buffer: buffer, atByteOffset: byteOffset)
         let prompt = PromptInput.fillInMiddle(
-            prefix: fit(prefix, budget: prefixTokenBudget, fromEnd: true),
+            prefix: fitPrefix(prefix, budget: prefixTokenBudget),
             suffix: fit(suffix, budget: suffixTokenBudget, fromEnd: false),
             path: path, contextFiles: fitContext(contextFiles))
         let request = GenerationRequest(prompt: prompt, maxTokens: maxTokens,
