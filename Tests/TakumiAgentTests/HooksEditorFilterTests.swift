@@ -95,8 +95,16 @@ struct HooksEditorFilterTests {
         #expect(!paths.contains("app/main.py"))
         #expect(!paths.contains("app/logging_setup.py"), "chosen: \(paths)")
         #expect(files.first?.1.contains("def apply_discount(total, rate):") == true)
-        // Typing on the cursor's line does not change what is asked (so the prompt's start).
+        // Typing on the cursor's line, or moving a line down within its 32-line chunk, does not
+        // change what is asked (so the prompt's start); the next chunk does.
         #expect(CompletionContext.query(prefix: buffer, suffix: "\n") == CompletionContext.query(prefix: buffer + "apply_", suffix: "\n"))
+        let long = (0..<100).map { "value_\($0) = compute_\($0)()" }
+        func query(line: Int) -> String {
+            CompletionContext.query(prefix: long[..<line].joined(separator: "\n") + "\n", suffix: long[line...].joined(separator: "\n"))
+        }
+        #expect(query(line: 40) == query(line: 41))
+        #expect(query(line: 63) != query(line: 64))
+        #expect(query(line: 70).contains("compute_24()") && query(line: 70).contains("compute_96()") && !query(line: 70).contains("compute_70()"))
     }
 
     @Test func prefixWindowStartsOnAChunkBoundaryAndKeepsItWhileTheCursorMoves() throws {

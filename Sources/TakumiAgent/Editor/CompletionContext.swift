@@ -11,10 +11,10 @@ public enum CompletionContext {
     static let suffixLines = 10
 
     /// The query for the selector: the words near the cursor, plus the buffer's imports
-    /// (what the code at the cursor is likely to call). The cursor's own line is left out, so
-    /// typing on it leaves the query (so the chosen files, so the start of the prompt and its
-    /// KV cache) as it was; the lines before start on a chunk boundary of
-    /// `FillInMiddleCompleter.windowAlignment` lines, like the prefix window.
+    /// (what the code at the cursor is likely to call). "Near" is counted from the chunk of
+    /// `FillInMiddleCompleter.windowAlignment` lines that holds the cursor (the lines before
+    /// it and after it), so typing, or moving within the chunk, leaves the query (so the
+    /// chosen files, so the start of the prompt and its KV cache) as it was.
     public static func query(prefix: String, suffix: String) -> String {
         let before = prefix.split(separator: "\n", omittingEmptySubsequences: false)
         let after = suffix.split(separator: "\n", omittingEmptySubsequences: false)
@@ -24,11 +24,14 @@ public enum CompletionContext {
             return t.hasPrefix("import ") || t.hasPrefix("from ") || t.hasPrefix("#include")
                 || t.hasPrefix("use ") || t.contains("require(")
         }
+        // The words around the cursor's chunk, not the chunk itself: moving within it keeps
+        // the query. (The chunk's own lines are in the prompt anyway, as the FIM prefix.)
         let step = FillInMiddleCompleter.windowAlignment
         let cursorLine = complete.count
-        let nearStart = max(0, cursorLine - prefixLines) / step * step
-        let near = complete[nearStart...]
-        let later = after.dropFirst().prefix(suffixLines)  // the lines after the cursor's line
+        let chunkStart = cursorLine / step * step
+        let near = complete[max(0, chunkStart - prefixLines)..<chunkStart]
+        let afterChunk = min(after.count, chunkStart + step - cursorLine)  // `after` starts on the cursor's line
+        let later = after[afterChunk..<min(after.count, afterChunk + suffixLines)]
         return (imports + near + later).joined(separator: "\n")
     }
 
