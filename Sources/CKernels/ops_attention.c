@@ -69,6 +69,18 @@ typedef struct {
  * key block. */
 #define SCORE_BLOCK TK_KEY_BLOCK
 
+/* o = sum over p of (s[p] * inv) * v[p] for a compile-time head size HD: the HD sums stay in
+ * registers across the positions (p ascending, as in the general loop). */
+#define ATTEND_VALUES_IN_REGISTERS(HD)                                                        \
+    float oacc[HD];                                                                          \
+    for (int i = 0; i < HD; i++) oacc[i] = 0;                                                \
+    for (int64_t p = 0; p < n; p++) {                                                        \
+        const float w = s[p] * inv;                                                          \
+        const float *vp = v + p * kv_stride;                                                 \
+        for (int i = 0; i < HD; i++) oacc[i] += w * vp[i];                                   \
+    }                                                                                        \
+    for (int i = 0; i < HD; i++) o[i] = oacc[i];
+
 /* The body shared by every compiled variant: query head h of token t.
  * Scores: for each block of positions, the sum over dimensions i of q[i] * kt[i][p] runs in
  * registers (i ascending, one FMA each, as `s[p] += q[i] * kt[i][p]` would), stored once.
@@ -128,23 +140,9 @@ typedef struct {
     const float inv = 1.0f / sum;                                                            \
     float *o = j->out + t * (j->n_heads * hd) + h * hd;                                      \
     if (hd == 64) {                                                                          \
-        float oacc[64];                                                                      \
-        for (int i = 0; i < 64; i++) oacc[i] = 0;                                            \
-        for (int64_t p = 0; p < n; p++) {                                                    \
-            const float w = s[p] * inv;                                                      \
-            const float *vp = v + p * kv_stride;                                             \
-            for (int i = 0; i < 64; i++) oacc[i] += w * vp[i];                               \
-        }                                                                                    \
-        for (int i = 0; i < 64; i++) o[i] = oacc[i];                                         \
+        ATTEND_VALUES_IN_REGISTERS(64)                                                       \
     } else if (hd == 128) {                                                                  \
-        float oacc[128];                                                                     \
-        for (int i = 0; i < 128; i++) oacc[i] = 0;                                           \
-        for (int64_t p = 0; p < n; p++) {                                                    \
-            const float w = s[p] * inv;                                                      \
-            const float *vp = v + p * kv_stride;                                             \
-            for (int i = 0; i < 128; i++) oacc[i] += w * vp[i];                              \
-        }                                                                                    \
-        for (int i = 0; i < 128; i++) o[i] = oacc[i];                                        \
+        ATTEND_VALUES_IN_REGISTERS(128)                                                      \
     } else {                                                                                 \
         for (int64_t i = 0; i < hd; i++) o[i] = 0;                                           \
         for (int64_t p = 0; p < n; p++) {                                                    \
