@@ -95,16 +95,15 @@ struct HooksEditorFilterTests {
         #expect(!paths.contains("app/main.py"))
         #expect(!paths.contains("app/logging_setup.py"), "chosen: \(paths)")
         #expect(files.first?.1.contains("def apply_discount(total, rate):") == true)
-        // Typing on the cursor's line, or moving a line down within its 32-line chunk, does not
-        // change what is asked (so the prompt's start); the next chunk does.
+        // Typing on the cursor's line does not change what is asked (so the prompt's start).
         #expect(CompletionContext.query(prefix: buffer, suffix: "\n") == CompletionContext.query(prefix: buffer + "apply_", suffix: "\n"))
-        let long = (0..<100).map { "value_\($0) = compute_\($0)()" }
-        func query(line: Int) -> String {
-            CompletionContext.query(prefix: long[..<line].joined(separator: "\n") + "\n", suffix: long[line...].joined(separator: "\n"))
-        }
-        #expect(query(line: 40) == query(line: 41))
-        #expect(query(line: 63) != query(line: 64))
-        #expect(query(line: 70).contains("compute_24()") && query(line: 70).contains("compute_96()") && !query(line: 70).contains("compute_70()"))
+        // The words asked: the cursor's 32-line chunk (64-95 for line 70) but its own line, the
+        // 40 lines before the chunk and 10 after it.
+        let long = (0..<120).map { "value_\($0) = compute_\($0)()" }
+        let query = CompletionContext.query(prefix: long[..<70].joined(separator: "\n") + "\nvalue_70 = comp",
+                                            suffix: "ute_70()\n" + long[71...].joined(separator: "\n"))
+        for line in [24, 63, 69, 71, 95, 105] { #expect(query.contains("compute_\(line)()"), "line \(line)") }
+        for line in [23, 70, 106] { #expect(!query.contains("compute_\(line)()"), "line \(line)") }
     }
 
     @Test func prefixWindowStartsOnAChunkBoundaryAndKeepsItWhileTheCursorMoves() throws {

@@ -180,9 +180,13 @@ struct MessagesCopiedSubjectTests {
     @Test func generationStopsAtTheSubjectWhenTheHistoryHasNoBodies() throws {
         let generator = ReplayTextGenerator(answer: "### Commit Message\n\nAdd strict mode\n\nThis adds a flag that makes the parser strict about every input it reads.")
         let writer = CommitMessageWriter(generator: generator, render: hooksTemplateRenderer())
-        let suggestion = try writer.write(diffText: diff, history: ["Add tables", "Close files"])
+        let history = ["Add tables", "Close files", "Read TOML", "Fix the lexer", "Name the tokens"]
+        let suggestion = try writer.write(diffText: diff, history: history)
         #expect(suggestion.message == "Add strict mode")
         #expect(suggestion.generatedTokens < 8)  // stopped after the subject line, not at the end of the body
+        // With less history than that, a body the model writes is kept.
+        let short = try writer.write(diffText: diff, history: Array(history.prefix(2)))
+        #expect(short.message.hasPrefix("Add strict mode\n\nThis adds a flag"))
         #expect(CommitMessageWriter.clean("**Purpose:**\n\nAdd strict mode", style: .default) == "Add strict mode")
         #expect(CommitMessageWriter.clean("- **Parser:** add strict mode", style: .default) == "Parser: add strict mode")
     }

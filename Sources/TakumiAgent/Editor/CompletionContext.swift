@@ -11,27 +11,28 @@ public enum CompletionContext {
     static let suffixLines = 10
 
     /// The query for the selector: the words near the cursor, plus the buffer's imports
-    /// (what the code at the cursor is likely to call). "Near" is counted from the chunk of
-    /// `FillInMiddleCompleter.windowAlignment` lines that holds the cursor (the lines before
-    /// it and after it), so typing, or moving within the chunk, leaves the query (so the
-    /// chosen files, so the start of the prompt and its KV cache) as it was.
+    /// (what the code at the cursor is likely to call). "Near" is the chunk of
+    /// `FillInMiddleCompleter.windowAlignment` lines that holds the cursor (after it too),
+    /// `prefixLines` before it and `suffixLines` after it — all but the cursor's own line,
+    /// which is being written. Typing leaves the query as it was, and moving within the chunk
+    /// only trades one line for another, so the chosen files (the start of the prompt, and
+    /// its KV cache) stay as they were.
     public static func query(prefix: String, suffix: String) -> String {
         let before = prefix.split(separator: "\n", omittingEmptySubsequences: false)
         let after = suffix.split(separator: "\n", omittingEmptySubsequences: false)
-        let complete = before.dropLast()  // the cursor's line is being written
+        let complete = before.dropLast()  // the lines before the cursor's line
         let imports = complete.filter { line in
             let t = line.trimmingCharacters(in: .whitespaces)
             return t.hasPrefix("import ") || t.hasPrefix("from ") || t.hasPrefix("#include")
                 || t.hasPrefix("use ") || t.contains("require(")
         }
-        // The words around the cursor's chunk, not the chunk itself: moving within it keeps
-        // the query. (The chunk's own lines are in the prompt anyway, as the FIM prefix.)
         let step = FillInMiddleCompleter.windowAlignment
         let cursorLine = complete.count
         let chunkStart = cursorLine / step * step
-        let near = complete[max(0, chunkStart - prefixLines)..<chunkStart]
-        let afterChunk = min(after.count, chunkStart + step - cursorLine)  // `after` starts on the cursor's line
-        let later = after[afterChunk..<min(after.count, afterChunk + suffixLines)]
+        let near = complete[max(0, chunkStart - prefixLines)...]
+        // `after` starts with the rest of the cursor's line; the chunk ends chunkStart + step.
+        let laterEnd = min(after.count, chunkStart + step - cursorLine + suffixLines)
+        let later = after[min(1, after.count)..<max(min(1, after.count), laterEnd)]
         return (imports + near + later).joined(separator: "\n")
     }
 

@@ -26,6 +26,8 @@ public struct CommitMessageWriter {
     /// Tokens of diff shown to the model; a hook keeps this small to answer in seconds.
     public var diffTokenBudget: Int = 1500
     public var maxTokens: Int = 120
+    /// Messages of history it takes to follow the history's habit of writing no bodies.
+    public static let styleEvidence = 5
 
     public init(generator: TextGenerator, render: @escaping PromptRenderer) {
         self.generator = generator
@@ -68,8 +70,10 @@ public struct CommitMessageWriter {
         let style = CommitStyle.infer(from: history)
         let language = MessageLanguage.choose(explicit: explicit, instruction: instruction, history: history)
 
+        // Subjects only, as the history writes them — when there is a history to go by.
+        let subjectOnly = !style.usesBody && history.count >= CommitMessageWriter.styleEvidence
         let first = try generateOnce(diff: diff, style: style, language: language, instruction: instruction,
-                                       deadline: deadline, onText: onText)
+                                     subjectOnly: subjectOnly, deadline: deadline, onText: onText)
         var attempt = first
         var attempts = 1
         // A near-copy of a recent subject, a label or the diff's summary line: ask once more,
@@ -80,7 +84,8 @@ public struct CommitMessageWriter {
             var withoutExamples = style
             withoutExamples.exampleSubjects = []
             attempt = try generateOnce(diff: diff, style: withoutExamples, language: language, instruction: instruction,
-                                       showsFileList: problem != .listsFiles, deadline: deadline, onText: onText)
+                                       showsFileList: problem != .listsFiles, subjectOnly: subjectOnly,
+                                       deadline: deadline, onText: onText)
             attempts = 2
         }
         let results = attempts == 1 ? [first.result] : [first.result, attempt.result]
@@ -94,7 +99,8 @@ public struct CommitMessageWriter {
     }
 
     private func generateOnce(diff: ParsedDiff, style: CommitStyle, language: MessageLanguage, instruction: String?,
-                              showsFileList: Bool = true, deadline: GenerationDeadline?, onText: (String) -> Void)
+                              showsFileList: Bool = true, subjectOnly: Bool, deadline: GenerationDeadline?,
+                              onText: (String) -> Void)
         throws -> (message: String, result: GenerationResult, truncated: Bool) {
         let (messages, truncated) = try prompt(diff: diff, style: style, language: language, instruction: instruction,
                                                showsFileList: showsFileList)
@@ -107,7 +113,7 @@ public struct CommitMessageWriter {
             answer += piece
             // Where the history has subjects only, a finished subject line is the whole
             // message: stop there instead of decoding a body (or a list) that is cut anyway.
-            if !style.usesBody, CommitMessageWriter.hasCompleteSubject(answer) {
+            if subjectOnly, CommitMessageWriter.hasCompleteSubject(answer) {
                 subjectDone = true
                 return .stop
             }
