@@ -69,10 +69,22 @@ typedef struct {
  * key block. */
 #define SCORE_BLOCK TK_KEY_BLOCK
 
-/* o = sum over p of (s[p] * inv) * v[p] for a compile-time head size HD: the HD sums stay in
- * registers across the positions (p ascending, as in the general loop). */
-#define ATTEND_VALUES_IN_REGISTERS(HD)                                                        \
-    float oacc[HD];                                                                          \
+/* s[p0 .. p0+LEN) = sum over i of qs[i] * kt[i][p] for LEN <= WIDTH positions inside one key
+ * block, in WIDTH accumulators (registers when WIDTH and LEN are constants), i ascending. */
+#define SCORE_SUMS(WIDTH, LEN)                                                                \
+    float acc[WIDTH];                                                                        \
+    for (int l = 0; l < WIDTH; l++) acc[l] = 0;                                              \
+    for (int64_t i = 0; i < hd; i++) {                                                       \
+        const float qi = qs[i];                                                              \
+        const float *row = kt + (p0 / TK_KEY_BLOCK * hd + i) * TK_KEY_BLOCK + p0 % TK_KEY_BLOCK; \
+        for (int l = 0; l < (LEN); l++) acc[l] += qi * row[l];                               \
+    }                                                                                        \
+    for (int l = 0; l < (LEN); l++) s[p0 + l] = acc[l];
+
+/* o = sum over p of (s[p] * inv) * v[p], p ascending, for head size HD <= SIZE: with a
+ * compile-time HD (64, 128) the HD sums stay in registers across the positions. */
+#define ATTEND_VALUES(SIZE, HD)                                                               \
+    float oacc[SIZE];                                                                        \
     for (int i = 0; i < HD; i++) oacc[i] = 0;                                                \
     for (int64_t p = 0; p < n; p++) {                                                        \
         const float w = s[p] * inv;                                                          \
@@ -85,7 +97,7 @@ typedef struct {
  * Scores: for each block of positions, the sum over dimensions i of q[i] * kt[i][p] runs in
  * registers (i ascending, one FMA each, as `s[p] += q[i] * kt[i][p]` would), stored once.
  * Outputs: o[i] = sum over positions p of w[p] * v[p][i], p ascending, kept in registers for
- * the head sizes of the supported models (64, 128), in memory for others. Either way every
+ * the head sizes of the supported models (64, 128), in a local array for others. Either way every
  * sum runs in the fixed order above, so the result does not depend on the blocking. */
 #define ATTEND_BODY                                                                      \
     const int64_t hd = j->head_dim, cap = j->capacity;                                       \
@@ -99,26 +111,10 @@ typedef struct {
     float qs[TK_ATTENTION_MAX_HEAD_DIM];                                                     \
     for (int64_t i = 0; i < hd; i++) qs[i] = q[i] * scale;                                   \
     int64_t p0 = 0;                                                                          \
-    for (; p0 + SCORE_BLOCK <= n; p0 += SCORE_BLOCK) {                                       \
-        float acc[SCORE_BLOCK];                                                              \
-        for (int l = 0; l < SCORE_BLOCK; l++) acc[l] = 0;                                    \
-        for (int64_t i = 0; i < hd; i++) {                                                   \
-            const float qi = qs[i];                                                          \
-            const float *row = kt + (p0 / TK_KEY_BLOCK * hd + i) * TK_KEY_BLOCK;             \
-            for (int l = 0; l < SCORE_BLOCK; l++) acc[l] += qi * row[l];                     \
-        }                                                                                    \
-        for (int l = 0; l < SCORE_BLOCK; l++) s[p0 + l] = acc[l];                            \
-    }                                                                                        \
+    for (; p0 + SCORE_BLOCK <= n; p0 += SCORE_BLOCK) { SCORE_SUMS(SCORE_BLOCK, SCORE_BLOCK) }   \
     for (; p0 < n; p0 += 16) {                                                               \
         const int len = n - p0 < 16 ? (int)(n - p0) : 16;                                    \
-        float acc[16];                                                                       \
-        for (int l = 0; l < 16; l++) acc[l] = 0;                                             \
-        for (int64_t i = 0; i < hd; i++) {                                                   \
-            const float qi = qs[i];                                                          \
-            const float *row = kt + (p0 / TK_KEY_BLOCK * hd + i) * TK_KEY_BLOCK + p0 % TK_KEY_BLOCK; \
-            for (int l = 0; l < len; l++) acc[l] += qi * row[l];                             \
-        }                                                                                    \
-        for (int l = 0; l < len; l++) s[p0 + l] = acc[l];                                    \
+        SCORE_SUMS(16, len)                                                                  \
     }                                                                                        \
     /* Max and sum in 16 independent lanes (vectorizable without reassociation flags;   \
      * the lanes are combined at the end, a fixed order, so results are deterministic). */ \
@@ -140,16 +136,11 @@ typedef struct {
     const float inv = 1.0f / sum;                                                            \
     float *o = j->out + t * (j->n_heads * hd) + h * hd;                                      \
     if (hd == 64) {                                                                          \
-        ATTEND_VALUES_IN_REGISTERS(64)                                                       \
+        ATTEND_VALUES(64, 64)                                                                \
     } else if (hd == 128) {                                                                  \
-        ATTEND_VALUES_IN_REGISTERS(128)                                                      \
+        ATTEND_VALUES(128, 128)                                                              \
     } else {                                                                                 \
-        for (int64_t i = 0; i < hd; i++) o[i] = 0;                                           \
-        for (int64_t p = 0; p < n; p++) {                                                    \
-            const float w = s[p] * inv;                                                      \
-            const float *vp = v + p * kv_stride;                                             \
-            for (int64_t i = 0; i < hd; i++) o[i] += w * vp[i];                              \
-        }                                                                                    \
+        ATTEND_VALUES(TK_ATTENTION_MAX_HEAD_DIM, hd)                                         \
     }
 
 static void attend_baseline(const attention_job *j, int64_t t, int64_t h, float *s) { ATTEND_BODY }
