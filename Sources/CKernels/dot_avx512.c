@@ -47,6 +47,39 @@ INLINE TGT512 __m256i neg_offset_256(__m256i w) {
         }                                                                                      \
     }
 
+/* The same for a kernel on 16-lane accumulators (tk_lanes_kernel), and the rows kernel that
+ * does a whole row in one call from it. */
+#define NX_DISPATCH_LANES(name, MAX)                                                           \
+    static TGT512 void name##_lanes(int64_t n, const void *w, const void *x, size_t stride, int nx, \
+                                    float *lanes, int flags, float *out) {                     \
+        for (int done = 0; done < nx; done += MAX) {                                           \
+            const void *xd = (const char *)x + done * stride;                                  \
+            float *l = lanes ? lanes + 16 * done : NULL, *o = out + done;                      \
+            switch (nx - done < MAX ? nx - done : MAX) {                                       \
+            case 1: name##_nx(n, w, xd, stride, 1, l, flags, o); break;                        \
+            case 2: name##_nx(n, w, xd, stride, 2, l, flags, o); break;                        \
+            case 3: name##_nx(n, w, xd, stride, 3, l, flags, o); break;                        \
+            case 4: name##_nx(n, w, xd, stride, 4, l, flags, o); break;                        \
+            case 5: name##_nx(n, w, xd, stride, 5, l, flags, o); break;                        \
+            case 6: name##_nx(n, w, xd, stride, 6, l, flags, o); break;                        \
+            case 7: name##_nx(n, w, xd, stride, 7, l, flags, o); break;                        \
+            default: name##_nx(n, w, xd, stride, MAX, l, flags, o); break;                     \
+            }                                                                                  \
+        }                                                                                      \
+    }                                                                                          \
+    static TGT512 void name(int64_t n, const void *w, const void *x, size_t stride, int nx, float *out) { \
+        name##_lanes(n, w, x, stride, nx, NULL, 0, out);                                       \
+    }
+
+/* Accumulators in and out of a lanes kernel (see tk_lanes_kernel). */
+INLINE TGT512 __m512 lanes_start(const float *lanes, int flags, int t) {
+    return (flags & TK_LANES_IN) ? _mm512_loadu_ps(lanes + 16 * t) : _mm512_setzero_ps();
+}
+INLINE TGT512 void lanes_finish(__m512 acc, float *lanes, int flags, int t, float *out) {
+    if (flags & TK_LANES_OUT) _mm512_storeu_ps(lanes + 16 * t, acc);
+    else out[t] = _mm512_reduce_add_ps(acc);
+}
+
 /* ---- weight decoders: block(s) -> signed int8 values in natural order ---- */
 
 /* 16 bytes of nibbles -> 32 values: low nibbles are values 0..15, high nibbles 16..31. */
@@ -295,32 +328,33 @@ INLINE TGT512 __m512i pairs_i32(const uint8_t *p) {
 }
 
 INLINE TGT512 void rows_q4_K_x16_512_nx(int64_t n, const blk_q4_K_x16 *w, const blk_q8_K_x16 *x0, size_t stride,
-                                       const int NX, float *out) {
+                                       const int NX, float *lanes, int flags, float *out) {
     const __m512i low4 = _mm512_set1_epi8(15);
     __m512 acc[8];
-    for (int t = 0; t < NX; t++) acc[t] = _mm512_setzero_ps();
+    for (int t = 0; t < NX; t++) acc[t] = lanes_start(lanes, flags, t);
     for (int64_t i = 0; i < n / QK_K; i++) {
         __m512i l0 = _mm512_loadu_si512((const void *)w[i].qs), l1 = _mm512_loadu_si512((const void *)(w[i].qs + 64));
         __m512i q[4] = {_mm512_and_si512(l0, low4), _mm512_and_si512(_mm512_srli_epi16(l0, 4), low4),
                         _mm512_and_si512(l1, low4), _mm512_and_si512(_mm512_srli_epi16(l1, 4), low4)};
-        __m512i sc = pairs_i32(w[i].sc), m = pairs_i32(w[i].m);
-        const float d = h2f(w[i].d), dmin = h2f(w[i].dmin);
+        /* per group: sc * d and m * dmin (exact), once per super-block for all NX tokens */
+        const __m512 scd = _mm512_mul_ps(_mm512_cvtepi32_ps(pairs_i32(w[i].sc)), _mm512_set1_ps(h2f(w[i].d)));
+        const __m512 mdmin = _mm512_mul_ps(_mm512_cvtepi32_ps(pairs_i32(w[i].m)), _mm512_set1_ps(h2f(w[i].dmin)));
         for (int t = 0; t < NX; t++) {
             const blk_q8_K_x16 *xb = (const blk_q8_K_x16 *)((const char *)x0 + t * stride) + i;
-            __m512i scaled = _mm512_mullo_epi32(x16_group_dots(q, xb), sc);
-            __m512i mins = _mm512_mullo_epi32(_mm512_loadu_si512((const void *)xb->bs), m);
-            acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(scaled), _mm512_set1_ps(d * xb->d), acc[t]);
-            acc[t] = _mm512_fnmadd_ps(_mm512_cvtepi32_ps(mins), _mm512_set1_ps(dmin * xb->d), acc[t]);
+            /* 4 vpdpbusd, then 4 more multiply-pipe operations a token (vpmulld would add 2) */
+            __m512 dots = _mm512_cvtepi32_ps(x16_group_dots(q, xb));
+            acc[t] = _mm512_fmadd_ps(dots, _mm512_mul_ps(scd, _mm512_set1_ps(xb->d)), acc[t]);
+            acc[t] = _mm512_fnmadd_ps(mdmin, _mm512_loadu_ps(xb->dbs), acc[t]);
         }
     }
-    for (int t = 0; t < NX; t++) out[t] = _mm512_reduce_add_ps(acc[t]);
+    for (int t = 0; t < NX; t++) lanes_finish(acc[t], lanes, flags, t, out);
 }
 
 INLINE TGT512 void rows_q6_K_x16_512_nx(int64_t n, const blk_q6_K_x16 *w, const blk_q8_K_x16 *x0, size_t stride,
-                                       const int NX, float *out) {
+                                       const int NX, float *lanes, int flags, float *out) {
     const __m512i low4 = _mm512_set1_epi8(15), bits45 = _mm512_set1_epi8(0x30);
     __m512 acc[8];
-    for (int t = 0; t < NX; t++) acc[t] = _mm512_setzero_ps();
+    for (int t = 0; t < NX; t++) acc[t] = lanes_start(lanes, flags, t);
     for (int64_t i = 0; i < n / QK_K; i++) {
         __m512i l0 = _mm512_loadu_si512((const void *)w[i].ql), l1 = _mm512_loadu_si512((const void *)(w[i].ql + 64));
         __m512i h = _mm512_loadu_si512((const void *)w[i].qh);
@@ -339,7 +373,7 @@ INLINE TGT512 void rows_q6_K_x16_512_nx(int64_t n, const blk_q6_K_x16 *w, const 
             acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_mullo_epi32(s, sc)), _mm512_set1_ps(d * xb->d), acc[t]);
         }
     }
-    for (int t = 0; t < NX; t++) out[t] = _mm512_reduce_add_ps(acc[t]);
+    for (int t = 0; t < NX; t++) lanes_finish(acc[t], lanes, flags, t, out);
 }
 
 /* Repacked *_0 types (quant_blocks.h): per set of r <= 16 blocks, 8 vpdpbusd from the
@@ -347,10 +381,10 @@ INLINE TGT512 void rows_q6_K_x16_512_nx(int64_t n, const blk_q6_K_x16 *w, const 
  * multiply (dw * dx) and one FMA per token. Chunks of a short set are 4r bytes: masked loads. */
 #define X16_BLOCKS_KERNEL(name, BLOCK_BYTES, DECODE)                                            \
     INLINE TGT512 void name##_nx(int64_t n, const uint8_t *w, const blk_x8_x16 *x0, size_t stride,  \
-                                 const int NX, float *out) {                                   \
+                                 const int NX, float *lanes, int flags, float *out) {          \
         const int64_t nb = n / QK;                                                             \
         __m512 acc[8];                                                                         \
-        for (int t = 0; t < NX; t++) acc[t] = _mm512_setzero_ps();                             \
+        for (int t = 0; t < NX; t++) acc[t] = lanes_start(lanes, flags, t);                    \
         for (int64_t s = 0; s < tk_x16_sets(nb); s++) {                                        \
             const int r = (int)(nb - 16 * s < 16 ? nb - 16 * s : 16);                          \
             const __mmask64 bytes = r == 16 ? ~(__mmask64)0 : (((__mmask64)1 << (4 * r)) - 1);   \
@@ -366,9 +400,9 @@ INLINE TGT512 void rows_q6_K_x16_512_nx(int64_t n, const blk_q6_K_x16 *w, const 
             }                                                                                  \
             w += BLOCK_BYTES * r;                                                              \
         }                                                                                      \
-        for (int t = 0; t < NX; t++) out[t] = _mm512_reduce_add_ps(acc[t]);                    \
+        for (int t = 0; t < NX; t++) lanes_finish(acc[t], lanes, flags, t, out);               \
     }                                                                                          \
-    NX_DISPATCH(name, 8)
+    NX_DISPATCH_LANES(name, 8)
 
 /* Q8_0_X16: 8 chunks of 4r unsigned bytes. */
 INLINE TGT512 void decode_q8_0_x16(const uint8_t *qs, int r, __mmask64 bytes, __m512i q[8]) {
@@ -396,8 +430,19 @@ INLINE TGT512 void decode_q5_0_x16(const uint8_t *qh, int r, __mmask64 bytes, __
 X16_BLOCKS_KERNEL(rows_q8_0_x16_512, 34, decode_q8_0_x16)
 X16_BLOCKS_KERNEL(rows_q5_0_x16_512, 22, decode_q5_0_x16)
 
-NX_DISPATCH(rows_q4_K_x16_512, 8)
-NX_DISPATCH(rows_q6_K_x16_512, 8)
+NX_DISPATCH_LANES(rows_q4_K_x16_512, 8)
+NX_DISPATCH_LANES(rows_q6_K_x16_512, 8)
+
+tk_lanes_kernel tk_lanes_kernel_avx512(int type, bool vnni) {
+    if (!vnni) return NULL;
+    switch (type) {
+    case TK_TYPE_Q5_0_X16: return rows_q5_0_x16_512_lanes;
+    case TK_TYPE_Q8_0_X16: return rows_q8_0_x16_512_lanes;
+    case TK_TYPE_Q4_K_X16: return rows_q4_K_x16_512_lanes;
+    case TK_TYPE_Q6_K_X16: return rows_q6_K_x16_512_lanes;
+    default: return NULL;
+    }
+}
 
 tk_rows_kernel tk_rows_kernel_avx512(int type, bool vnni) {
     if (!vnni) return NULL; /* every kernel here is built on vpdpbusd */

@@ -87,6 +87,7 @@ size_t tk_matmul_scratch_bytes(int type, int64_t n_in, int64_t n_tokens) {
 
 typedef struct {
     tk_rows_kernel kernel;
+    tk_lanes_kernel lanes_kernel; /* the same kernel on carried accumulators, for K slices */
     int type;
     const char *W;
     int64_t rows, n_in, w_row_bytes;
@@ -96,6 +97,9 @@ typedef struct {
     const char *xq;     /* activations in the kernel's format */
     int64_t xq_stride;  /* bytes between tokens in xq */
     int64_t rows_per_chunk, n_chunks;
+    /* K slices (see k_granule): values per slice and the bytes a slice advances in a
+     * weight row and in a token's activations; k_slice == n_in means no slicing. */
+    int64_t k_slice, w_slice_bytes, x_slice_bytes;
     _Atomic int64_t next_chunk;
     _Atomic int64_t next_token; /* for quantize_task */
 } matmul_job;
@@ -120,12 +124,34 @@ static void quantize_task(void *p, int ti, int nt) {
  * makes the stores to y[t][r0..r1] sequential; with tokens inner a tall matrix like the LM
  * head (151936 rows) would scatter each row's outputs over pages 600 KB apart. */
 enum { PREFETCH_ROWS = 8 };
+enum { TOKEN_GROUP = 8 }; /* tokens per kernel call: the AVX-512 kernels take 8 */
+
+/* Long rows are cut into K slices so that a token group's activations for one slice stay in
+ * L1 while every row of the chunk passes over them (the down projections' 4864 or 8960 inputs
+ * for 8 tokens are 50-125 KB). Only the repacked layouts, whose rows and activations are
+ * arrays of self-contained granules, can be cut: the granule's values and bytes per type. */
+enum { K_SLICE_L1_BYTES = 24 << 10 };
+
+static bool k_granule(int type, int64_t *values, int64_t *w_bytes, int64_t *x_bytes) {
+    switch (type) {
+    case TK_TYPE_Q5_0_X16: *values = 16 * QK; *w_bytes = 16 * (int64_t)sizeof(blk_q5_0); *x_bytes = sizeof(blk_x8_x16); return true;
+    case TK_TYPE_Q8_0_X16: *values = 16 * QK; *w_bytes = 16 * (int64_t)sizeof(blk_q8_0); *x_bytes = sizeof(blk_x8_x16); return true;
+    case TK_TYPE_Q4_K_X16: *values = QK_K; *w_bytes = sizeof(blk_q4_K_x16); *x_bytes = sizeof(blk_q8_K_x16); return true;
+    case TK_TYPE_Q6_K_X16: *values = QK_K; *w_bytes = sizeof(blk_q6_K_x16); *x_bytes = sizeof(blk_q8_K_x16); return true;
+    default: return false;
+    }
+}
+
+/* Rows per chunk when rows are sliced: each row of the chunk keeps its token group's 16-lane
+ * accumulators between slices, on the stack (64 rows x 8 tokens x 16 floats = 32 KB). */
+enum { LANE_ROWS = 64 };
 
 static void matmul_task(void *p, int ti, int nt) {
     (void)ti; (void)nt;
     matmul_job *job = p;
-    enum { TOKEN_GROUP = 8 }; /* tokens per kernel call: the AVX-512 kernels take 8 */
     float out[TOKEN_GROUP];
+    float lanes[LANE_ROWS * TOKEN_GROUP * 16];
+    const bool sliced = job->k_slice < job->n_in;
     for (;;) {
         int64_t c = atomic_fetch_add_explicit(&job->next_chunk, 1, memory_order_relaxed);
         if (c >= job->n_chunks) return;
@@ -133,17 +159,28 @@ static void matmul_task(void *p, int ti, int nt) {
         if (r1 > job->rows) r1 = job->rows;
         for (int64_t t = 0; t < job->n_tokens; t += TOKEN_GROUP) {
             int nx = job->n_tokens - t < TOKEN_GROUP ? (int)(job->n_tokens - t) : TOKEN_GROUP;
-            const char *xt = job->xq + t * job->xq_stride;
-            for (int64_t r = r0; r < r1; r++) {
-                /* A few tokens do too little work per weight byte for the hardware prefetcher to
-                 * run ahead of the loads (decode of the 0.5B model stalled on them, at a third
-                 * of the memory bandwidth): ask for the weights of a row PREFETCH_ROWS ahead. */
-                if (nx <= 2 && r + PREFETCH_ROWS < r1) {
-                    const char *ahead = job->W + (r + PREFETCH_ROWS) * job->w_row_bytes;
-                    for (int64_t b = 0; b < job->w_row_bytes; b += 64) __builtin_prefetch(ahead + b, 0, 3);
+            for (int64_t k0 = 0, slice = 0; k0 < job->n_in; k0 += job->k_slice, slice++) {
+                const int64_t kn = job->n_in - k0 < job->k_slice ? job->n_in - k0 : job->k_slice;
+                const bool last = k0 + kn >= job->n_in;
+                const int flags = (slice > 0 ? TK_LANES_IN : 0) | (last ? 0 : TK_LANES_OUT);
+                const char *xt = job->xq + t * job->xq_stride + slice * job->x_slice_bytes;
+                const char *w = job->W + slice * job->w_slice_bytes;
+                for (int64_t r = r0; r < r1; r++) {
+                    /* A few tokens do too little work per weight byte for the hardware prefetcher to
+                     * run ahead of the loads (decode of the 0.5B model stalled on them, at a third
+                     * of the memory bandwidth): ask for the weights of a row PREFETCH_ROWS ahead.
+                     * (Decode steps are never sliced.) */
+                    if (nx <= 2 && r + PREFETCH_ROWS < r1) {
+                        const char *ahead = job->W + (r + PREFETCH_ROWS) * job->w_row_bytes;
+                        for (int64_t b = 0; b < job->w_row_bytes; b += 64) __builtin_prefetch(ahead + b, 0, 3);
+                    }
+                    if (sliced)
+                        job->lanes_kernel(kn, w + r * job->w_row_bytes, xt, (size_t)job->xq_stride, nx,
+                                          lanes + (r - r0) * TOKEN_GROUP * 16, flags, out);
+                    else
+                        job->kernel(kn, w + r * job->w_row_bytes, xt, (size_t)job->xq_stride, nx, out);
+                    if (last) for (int k = 0; k < nx; k++) job->y[(t + k) * job->rows + r] = out[k];
                 }
-                job->kernel(job->n_in, job->W + r * job->w_row_bytes, xt, (size_t)job->xq_stride, nx, out);
-                for (int k = 0; k < nx; k++) job->y[(t + k) * job->rows + r] = out[k];
             }
         }
     }
@@ -178,6 +215,27 @@ void tk_matmul(tk_pool *pool, int type, const void *W, int64_t rows, int64_t n_i
     if (per > l2_rows) per = l2_rows;
     job.rows_per_chunk = per < 16 ? 16 : per;
     job.n_chunks = (rows + job.rows_per_chunk - 1) / job.rows_per_chunk;
+    /* K slices where a token group's activations would not stay in L1, with a kernel that
+     * carries its accumulators from slice to slice: the same bits as one pass over the row, so
+     * a token's result does not depend on the batch it is in (decode, speculation, prefill). */
+    job.k_slice = n_in;
+    job.w_slice_bytes = job.x_slice_bytes = 0;
+    int state = tk_dispatch_state();
+    job.lanes_kernel = (state & 0xff) >= TK_LEVEL_AVX512 ? tk_lanes_kernel_avx512(type, (state & TK_FEAT_VNNI) != 0) : NULL;
+    int64_t granule, w_granule, x_granule;
+    if (n_tokens > 2 && job.lanes_kernel && k_granule(type, &granule, &w_granule, &x_granule)) {
+        int64_t per_slice = K_SLICE_L1_BYTES / (TOKEN_GROUP * x_granule);
+        if (per_slice < 1) per_slice = 1;
+        if (per_slice * granule < n_in) {
+            job.k_slice = per_slice * granule;
+            job.w_slice_bytes = per_slice * w_granule;
+            job.x_slice_bytes = per_slice * x_granule;
+            if (job.rows_per_chunk > LANE_ROWS) {
+                job.rows_per_chunk = LANE_ROWS;
+                job.n_chunks = (rows + LANE_ROWS - 1) / LANE_ROWS;
+            }
+        }
+    }
     atomic_init(&job.next_chunk, 0);
     tk_pool_run_shared(pool, matmul_task, &job);
 }

@@ -38,14 +38,18 @@ _Static_assert(sizeof(blk_q8_K) == 292, "Q8_K block is 292 bytes");
  *   Q6_K: ql as Q4_K's qs (low 4 bits); qh[b] bits 2k..2k+1 = high 2 bits of chunk k byte b;
  *         one int8 scale per group. Values are unsigned (0..63, true value q - 32).
  * The activations ("Q8_K_X16") use the same order: qs as above (int8), bs[g] = sum of group
- * g's 16 values (Q8_K's bsums), d the Q8_K scale. Scales multiply the integer group sums
- * exactly (vpmulld) before the one float multiply by d * dx, as in llama.cpp's K-quant dots. */
+ * g's 16 values (Q8_K's bsums), dbs[g] = bs[g] * d, d the Q8_K scale.
+ * Q6_K's scales multiply the integer group sums exactly (vpmulld) before the one float
+ * multiply by d * dx, as in llama.cpp's K-quant dots. Q4_K's kernel works in floats instead,
+ * which takes fewer of the multiply pipes every vpdpbusd needs: group g adds
+ *     S_g * (sc_g * d * dx)  -  (m_g * dmin) * dbs[g]
+ * where sc_g * d and m_g * dmin are exact in float (6-bit integers times a half). */
 typedef struct { uint8_t qs[128]; uint8_t sc[8]; uint8_t m[8]; tk_half d, dmin; } blk_q4_K_x16;
 typedef struct { uint8_t ql[128]; uint8_t qh[64]; int8_t sc[16]; tk_half d; } blk_q6_K_x16;
-typedef struct { int8_t qs[256]; int32_t bs[16]; float d; float pad[15]; } blk_q8_K_x16;
+typedef struct { int8_t qs[256]; int32_t bs[16]; float dbs[16]; float d; float pad[15]; } blk_q8_K_x16;
 _Static_assert(sizeof(blk_q4_K_x16) == 148, "Q4_K_X16 block is 148 bytes");
 _Static_assert(sizeof(blk_q6_K_x16) == 210, "Q6_K_X16 block is 210 bytes");
-_Static_assert(sizeof(blk_q8_K_x16) == 384, "Q8_K_X16 block is 384 bytes");
+_Static_assert(sizeof(blk_q8_K_x16) == 448, "Q8_K_X16 block is 448 bytes");
 
 /* Repacked *_0 types ("x16" too): a row's blocks go in sets of 16 (the last set holds the
  * r = nb % 16 left over, if any); in a set of r blocks, byte b of chunk k (k = 0..7, 4r bytes
@@ -128,6 +132,16 @@ void tk_quantize_activations(int type, const float *x, int64_t n, void *dst);
  * stored x_stride bytes apart in the matmul's internal format; out[t] for t < nx. */
 typedef void (*tk_rows_kernel)(int64_t n, const void *w_row, const void *x, size_t x_stride,
                                int nx, float *out);
+
+/* A kernel that can stop and resume a row (the AVX-512 kernels of the repacked layouts, whose
+ * rows are cut into K slices, see matmul.c): the same dot products, from and to 16-lane float
+ * accumulators lanes[16 * t .. 16 * t + 15] per token. With TK_LANES_IN the accumulators start
+ * from lanes (else zero); with TK_LANES_OUT they are stored back to lanes (else reduced into
+ * out[t]). A row done in slices so gives the same bits as the row done in one call. */
+enum { TK_LANES_IN = 1, TK_LANES_OUT = 2 };
+typedef void (*tk_lanes_kernel)(int64_t n, const void *w_row, const void *x, size_t x_stride,
+                                int nx, float *lanes, int flags, float *out);
+tk_lanes_kernel tk_lanes_kernel_avx512(int type, bool vnni);
 
 /* Per-level kernel tables: NULL = not available at that level (falls back to a lower one). */
 tk_rows_kernel tk_rows_kernel_scalar(int type);

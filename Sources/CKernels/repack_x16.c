@@ -1,5 +1,5 @@
 /* Repacked K-quant layouts (see quant_blocks.h, "x16"): the load-time repacking, the
- * activation format, and the scalar reference twins of the AVX-512 kernels in dot_x16_avx512.c. */
+ * activation format, and the scalar reference twins of the AVX-512 kernels in dot_avx512.c. */
 #include "quant_blocks.h"
 
 int tk_repacked_type(int type, int64_t n_in) {
@@ -113,7 +113,10 @@ void tk_q8_K_to_x16(const blk_q8_K *src, blk_q8_K_x16 *dst, int64_t nb) {
         for (int g = 0; g < 16; g++)
             for (int k = 0; k < 4; k++) out[16 * k + g] = in[4 * g + k];
         memcpy(dst[i].qs, out, sizeof out);
-        for (int g = 0; g < 16; g++) dst[i].bs[g] = src[i].bsums[g];
+        for (int g = 0; g < 16; g++) {
+            dst[i].bs[g] = src[i].bsums[g];
+            dst[i].dbs[g] = (float)src[i].bsums[g] * src[i].d;
+        }
         dst[i].d = src[i].d;
         memset(dst[i].pad, 0, sizeof dst[i].pad);
     }
@@ -136,8 +139,8 @@ static inline int group_dot(const uint8_t q[4][64], const int8_t *xq, int g) {
     return s;
 }
 
-/* y = sum over super-blocks and groups of xd * (d * (sc_g * S_g) - dmin * (m_g * bs_g)),
- * the integer products exact, as the kernel computes them */
+/* y = sum over super-blocks and groups of S_g * (sc_g * d * xd) - (m_g * dmin) * dbs_g,
+ * as the kernel computes them (sc_g * d and m_g * dmin exact) */
 static float dot_q4_K_x16(int64_t n, const blk_q4_K_x16 *w, const blk_q8_K_x16 *x) {
     float sum = 0;
     for (int64_t i = 0; i < n / QK_K; i++) {
@@ -149,8 +152,8 @@ static float dot_q4_K_x16(int64_t n, const blk_q4_K_x16 *w, const blk_q8_K_x16 *
             }
         float d = tk_fp16_to_f32(w[i].d), dmin = tk_fp16_to_f32(w[i].dmin);
         for (int g = 0; g < 16; g++) {
-            sum += (float)(group_dot((const uint8_t(*)[64])q, x[i].qs, g) * w[i].sc[g / 2]) * (d * x[i].d);
-            sum -= (float)(w[i].m[g / 2] * x[i].bs[g]) * (dmin * x[i].d);
+            sum += (float)group_dot((const uint8_t(*)[64])q, x[i].qs, g) * ((float)w[i].sc[g / 2] * d * x[i].d);
+            sum -= (float)w[i].m[g / 2] * dmin * x[i].dbs[g];
         }
     }
     return sum;

@@ -10,12 +10,14 @@ extension KernelLevelTests {
     static let repackedVsOriginalLimit: Float = 2e-5
 
     static let repackCases: [MatmulCase] = [QuantType.q4_K, .q6_K].flatMap { type in
-        // 768: an odd number of super-blocks; 1536 the 1.5B model's width.
-        [MatmulCase(type: type, rows: 37, nIn: 768), MatmulCase(type: type, rows: 19, nIn: 1536)]
+        // 768: an odd number of super-blocks; 1536 the 1.5B model's width; 4864 (the 0.5B's
+        // down projection) is long enough to be cut into K slices.
+        [MatmulCase(type: type, rows: 37, nIn: 768), MatmulCase(type: type, rows: 19, nIn: 1536),
+         MatmulCase(type: type, rows: 7, nIn: 4864)]
     } + [QuantType.q5_0, .q8_0].flatMap { type in
         // Sets of 16 blocks: 3 blocks (one short set), 896 = 16 + 12 (the 0.5B width), 32 full.
         [MatmulCase(type: type, rows: 37, nIn: 96), MatmulCase(type: type, rows: 19, nIn: 896),
-         MatmulCase(type: type, rows: 5, nIn: 1024)]
+         MatmulCase(type: type, rows: 5, nIn: 1024), MatmulCase(type: type, rows: 7, nIn: 4864)]
     }
 
     @Test(arguments: repackCases)
@@ -66,6 +68,40 @@ extension KernelLevelTests {
                     #expect(worst == nil, "\(label): y[\(worst ?? 0)] = \(y[worst ?? 0]) vs \(original[worst ?? 0])")
                 }
             }
+        }
+    }
+
+    /// Long rows (the down projections) are cut into K slices in a prefill, and the kernels
+    /// carry their accumulators from slice to slice: a token's outputs are the same bits in a
+    /// batch of any size as alone (decode, speculative verification and prefill must agree).
+    static let longRowCases: [MatmulCase] = [
+        MatmulCase(type: .q4_K, rows: 23, nIn: 8960), MatmulCase(type: .q6_K, rows: 23, nIn: 4864),
+        MatmulCase(type: .q5_0, rows: 23, nIn: 4864), MatmulCase(type: .q8_0, rows: 23, nIn: 8960),
+    ]
+
+    @Test(arguments: longRowCases)
+    func aBatchGivesEachTokenTheBitsItGetsAlone(c: MatmulCase) throws {
+        let repackedType = tk_repacked_type(c.type.id, Int64(c.nIn))
+        guard repackedType != c.type.id else { return } // no repacking without AVX-512 VNNI
+        var rng = SeededGenerator(seed: 21)
+        var wq: [UInt8] = []
+        for _ in 0..<c.rows { wq += try #require(quantize(randomFloats(c.nIn, using: &rng), to: c.type)) }
+        var repacked = [UInt8](repeating: 0, count: Int(tk_row_bytes(repackedType, Int64(c.nIn))) * c.rows + Int(TK_REPACK_PADDING))
+        let ok = wq.withUnsafeBytes { src in
+            repacked.withUnsafeMutableBytes { tk_repack(c.type.id, src.baseAddress, $0.baseAddress, Int64(c.rows), Int64(c.nIn)) }
+        }
+        try #require(ok)
+        let kind = try #require(QuantType.repackedTypes.first { $0.id == repackedType })
+        let pool = try #require(tk_pool_create(2))
+        defer { tk_pool_destroy(pool) }
+        let tokens = 13
+        let x = randomFloats(tokens * c.nIn, scale: 2, using: &rng)
+        let batch = matmul(pool: pool, kind, weights: repacked, rows: c.rows, nIn: c.nIn, x: x, tokens: tokens)
+        for t in 0..<tokens {
+            let alone = matmul(pool: pool, kind, weights: repacked, rows: c.rows, nIn: c.nIn,
+                               x: Array(x[t * c.nIn..<(t + 1) * c.nIn]), tokens: 1)
+            let differing = (0..<c.rows).filter { batch[t * c.rows + $0].bitPattern != alone[$0].bitPattern }
+            #expect(differing.isEmpty, "\(c) token \(t): rows \(differing) differ between the batch and the token alone")
         }
     }
 

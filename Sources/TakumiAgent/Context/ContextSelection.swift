@@ -46,19 +46,6 @@ public struct ContextSelection: Equatable, Sendable, Codable {
         public static func < (a: Reason, b: Reason) -> Bool { a.rank < b.rank }
     }
 
-    /// A run of lines from a file (1-based, inclusive).
-    public struct Region: Equatable, Sendable, Codable {
-        public var startLine: Int
-        public var endLine: Int
-        public var text: String
-
-        public init(startLine: Int, endLine: Int, text: String) {
-            self.startLine = startLine
-            self.endLine = endLine
-            self.text = text
-        }
-    }
-
     public struct File: Equatable, Sendable, Codable {
         public var path: String
         public var reason: Reason
@@ -68,7 +55,7 @@ public struct ContextSelection: Equatable, Sendable, Codable {
         public var tokens: Int
         /// The whole file, when it fit; otherwise nil and `regions` holds the relevant parts.
         public var content: String?
-        public var regions: [Region]
+        public var regions: [ShownRegion]
         /// Total lines of the file (to say "lines 10-40 of 300").
         public var lineCount: Int
         /// The user's uncommitted changes to this file (`git diff HEAD`), if any.
@@ -81,7 +68,7 @@ public struct ContextSelection: Equatable, Sendable, Codable {
         public var isPartial: Bool { content == nil }
 
         public init(path: String, reason: Reason, detail: String, tokens: Int, content: String?,
-                    regions: [Region] = [], lineCount: Int, uncommittedDiff: String? = nil,
+                    regions: [ShownRegion] = [], lineCount: Int, uncommittedDiff: String? = nil,
                     recentCommits: [String] = [], symbols: [String] = []) {
             self.path = path
             self.reason = reason

@@ -264,20 +264,18 @@ public struct ContextSelector {
             file.content = text
             budget -= fullTokens
         } else {
-            // Score lines: a definition of a mentioned symbol counts most, then query words.
-            var hits: [Int: Double] = [:]
-            for symbol in symbols where instructionWords.contains(symbol.name) { hits[symbol.line - 1, default: 0] += 5 }
-            for (number, line) in lines.enumerated() {
-                var lineScore = 0.0
-                for word in Terms.identifierWords(String(line)) {
-                    let lower = word.lowercased()
-                    if hitTerms.contains(lower) { lineScore += 1 }
-                    else if Terms.parts(of: word).contains(where: { hitTerms.contains($0.lowercased()) }) { lineScore += 0.5 }
-                }
-                if lineScore > 0 { hits[number, default: 0] += lineScore }
-            }
-            file.regions = RegionPicker().regions(lines: lines, hitLines: hits, allowance: budget, counter: counter)
-            let regionTokens = file.regions.reduce(0) { $0 + counter.countTokens($1.text) + 8 }
+            // The parts the request's words point at: definitions it names or whose lines use
+            // its words, else windows around those lines, else the top of the file.
+            var evidence = RegionChooser.Evidence()
+            evidence.instructionPlainNames = Set(symbols.map(\.name).filter { instructionWords.contains($0) })
+            evidence.instructionWords = hitTerms
+            var chooser = RegionChooser()
+            chooser.maxRegions = 6
+            chooser.maxDefinitionLines = 48   // reference context: a long function is shown as a window
+            chooser.topOfFileWhenNothingMatches = true
+            file.regions = chooser.choose(path: path, text: text, evidence: evidence, allowance: budget,
+                                          outlineAllowance: 0, counter: counter).regions
+            let regionTokens = file.regions.reduce(0) { $0 + counter.countTokens($1.text) + 16 }
             if file.regions.isEmpty && candidate.reason != .named { return nil }
             budget -= regionTokens
         }

@@ -45,17 +45,6 @@ public struct EditRequest: Sendable {
     }
 }
 
-/// A run of lines of a file shown to the model (1-based, inclusive).
-public struct ShownRegion: Equatable, Sendable, Codable {
-    public var startLine: Int
-    public var endLine: Int
-    public var text: String
-    /// Qualified names of the definitions the region holds whole ("Stack.pop").
-    public var definitions: [String]
-    /// Why it was chosen ("traceback line 120", "defines chunked", …).
-    public var reason: String
-}
-
 /// A file the model may change, as the prompt shows it.
 public struct PlannedTarget: Equatable, Sendable {
     public var path: String
