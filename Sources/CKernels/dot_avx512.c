@@ -309,9 +309,11 @@ NX_DISPATCH(rows_q6_K_512, 8)
 
 /* ================= repacked K-quants (x16) against Q8_K_X16 =================
  * See quant_blocks.h: per super-block, 4 vpdpbusd (unsigned quants x signed activations)
- * leave group g's integer dot product in 32-bit lane g, then one convert and two FMAs per
- * token apply the 16 group scales: about half the instructions of the natural-order kernels
- * above (no int16 stage, the scales applied per group instead of per 32-value product). */
+ * leave group g's integer dot product in 32-bit lane g, then one convert, one multiply and
+ * one FMA per token apply the 16 group scales (Q4_K: one more FMA for the mins): about half
+ * the instructions of the natural-order kernels above (no int16 stage, the scales applied
+ * per group instead of per 32-value product). vpdpbusd, vpmulld, the converts and the float
+ * multiplies share two pipes on this CPU (measured), so every one of them counts. */
 
 /* The group dot products of quants q with one token's super-block: the 4 vpdpbusd leave
  * group g's integer dot product in lane g. */
@@ -364,13 +366,14 @@ INLINE TGT512 void rows_q6_K_x16_512_nx(int64_t n, const blk_q6_K_x16 *w, const 
             _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(l0, 4), low4), _mm512_and_si512(_mm512_slli_epi16(h, 2), bits45)),
             _mm512_or_si512(_mm512_and_si512(l1, low4), _mm512_and_si512(h, bits45)),
             _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(l1, 4), low4), _mm512_and_si512(_mm512_srli_epi16(h, 2), bits45))};
-        __m512i sc = _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)w[i].sc));
-        const float d = h2f(w[i].d);
+        /* per group: sc * d (exact), once per super-block for all NX tokens */
+        const __m512 scd = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)w[i].sc))),
+                                         _mm512_set1_ps(h2f(w[i].d)));
         for (int t = 0; t < NX; t++) {
             const blk_q8_K_x16 *xb = (const blk_q8_K_x16 *)((const char *)x0 + t * stride) + i;
-            /* quants are q + 32: subtract 32 * (group sum of x) before the scale */
+            /* quants are q + 32: subtract 32 * (group sum of x), exactly, before the scale */
             __m512i s = _mm512_sub_epi32(x16_group_dots(q, xb), _mm512_slli_epi32(_mm512_loadu_si512((const void *)xb->bs), 5));
-            acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_mullo_epi32(s, sc)), _mm512_set1_ps(d * xb->d), acc[t]);
+            acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_mul_ps(scd, _mm512_set1_ps(xb->d)), acc[t]);
         }
     }
     for (int t = 0; t < NX; t++) lanes_finish(acc[t], lanes, flags, t, out);
@@ -432,6 +435,36 @@ X16_BLOCKS_KERNEL(rows_q5_0_x16_512, 22, decode_q5_0_x16)
 
 NX_DISPATCH_LANES(rows_q4_K_x16_512, 8)
 NX_DISPATCH_LANES(rows_q6_K_x16_512, 8)
+
+/* The sums of 16 rows' accumulators at once, lane r = row r: a transposing tree of 15 adds
+ * (and 31 shuffles) instead of 16 separate reductions of 8 operations each. It adds lane i to
+ * lane i + 8, then i + 4, i + 2, i + 1, as _mm512_reduce_add_ps does, so each sum has the
+ * same bits as the row's own reduction. */
+INLINE TGT512 __m512 reduce_16_rows(const __m512 a[16]) {
+    __m512 s[8], u[4], w[2];
+    for (int j = 0; j < 8; j++) /* rows 2j | 2j+1: lanes i + i+8 */
+        s[j] = _mm512_add_ps(_mm512_shuffle_f32x4(a[2 * j], a[2 * j + 1], _MM_SHUFFLE(1, 0, 1, 0)),
+                             _mm512_shuffle_f32x4(a[2 * j], a[2 * j + 1], _MM_SHUFFLE(3, 2, 3, 2)));
+    for (int k = 0; k < 4; k++) /* a row per 128-bit quarter: + i+4 */
+        u[k] = _mm512_add_ps(_mm512_shuffle_f32x4(s[2 * k], s[2 * k + 1], _MM_SHUFFLE(2, 0, 2, 0)),
+                             _mm512_shuffle_f32x4(s[2 * k], s[2 * k + 1], _MM_SHUFFLE(3, 1, 3, 1)));
+    for (int m = 0; m < 2; m++) /* two rows per quarter: + i+2 */
+        w[m] = _mm512_add_ps(_mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(u[2 * m]), _mm512_castps_pd(u[2 * m + 1]))),
+                             _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(u[2 * m]), _mm512_castps_pd(u[2 * m + 1]))));
+    /* four rows per quarter: + i+1; lane 4q + j then holds row 4j + q */
+    __m512 x = _mm512_add_ps(_mm512_shuffle_ps(w[0], w[1], _MM_SHUFFLE(2, 0, 2, 0)),
+                             _mm512_shuffle_ps(w[0], w[1], _MM_SHUFFLE(3, 1, 3, 1)));
+    return _mm512_permutexvar_ps(_mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15), x);
+}
+
+TGT512 void tk_reduce_lanes_avx512(const float *lanes, int64_t row_stride, int n_rows, int nx, float *y, int64_t y_stride) {
+    const __mmask16 store = n_rows >= 16 ? 0xffff : (__mmask16)((1u << n_rows) - 1);
+    for (int t = 0; t < nx; t++) {
+        __m512 a[16];
+        for (int r = 0; r < 16; r++) a[r] = r < n_rows ? _mm512_loadu_ps(lanes + r * row_stride + 16 * t) : _mm512_setzero_ps();
+        _mm512_mask_storeu_ps(y + t * y_stride, store, reduce_16_rows(a));
+    }
+}
 
 tk_lanes_kernel tk_lanes_kernel_avx512(int type, bool vnni) {
     if (!vnni) return NULL;

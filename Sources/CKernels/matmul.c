@@ -123,7 +123,7 @@ static void quantize_task(void *p, int ti, int nt) {
  * is read once: the kernels decode a weight block once per token group. Rows inner also
  * makes the stores to y[t][r0..r1] sequential; with tokens inner a tall matrix like the LM
  * head (151936 rows) would scatter each row's outputs over pages 600 KB apart. */
-enum { PREFETCH_ROWS = 8 };
+enum { PREFETCH_ROWS = 8, PREFETCH_NEAR = 2 };
 enum { TOKEN_GROUP = 8 }; /* tokens per kernel call: the AVX-512 kernels take 8 */
 
 /* Long rows are cut into K slices so that a token group's activations for one slice stay in
@@ -159,12 +159,16 @@ static void matmul_task(void *p, int ti, int nt) {
         if (r1 > job->rows) r1 = job->rows;
         for (int64_t t = 0; t < job->n_tokens; t += TOKEN_GROUP) {
             int nx = job->n_tokens - t < TOKEN_GROUP ? (int)(job->n_tokens - t) : TOKEN_GROUP;
+            /* Several tokens: the lanes kernel, and the rows' sums 16 rows at a time. */
+            const bool use_lanes = job->lanes_kernel && (sliced || nx > 2);
             for (int64_t k0 = 0, slice = 0; k0 < job->n_in; k0 += job->k_slice, slice++) {
                 const int64_t kn = job->n_in - k0 < job->k_slice ? job->n_in - k0 : job->k_slice;
                 const bool last = k0 + kn >= job->n_in;
-                const int flags = (slice > 0 ? TK_LANES_IN : 0) | (last ? 0 : TK_LANES_OUT);
+                const int flags = (slice > 0 ? TK_LANES_IN : 0) | TK_LANES_OUT;
                 const char *xt = job->xq + t * job->xq_stride + slice * job->x_slice_bytes;
                 const char *w = job->W + slice * job->w_slice_bytes;
+                const int64_t slice_bytes = sliced ? (last ? job->w_row_bytes - slice * job->w_slice_bytes : job->w_slice_bytes)
+                                                   : job->w_row_bytes;
                 for (int64_t r = r0; r < r1; r++) {
                     /* A few tokens do too little work per weight byte for the hardware prefetcher to
                      * run ahead of the loads (decode of the 0.5B model stalled on them, at a third
@@ -173,13 +177,25 @@ static void matmul_task(void *p, int ti, int nt) {
                     if (nx <= 2 && r + PREFETCH_ROWS < r1) {
                         const char *ahead = job->W + (r + PREFETCH_ROWS) * job->w_row_bytes;
                         for (int64_t b = 0; b < job->w_row_bytes; b += 64) __builtin_prefetch(ahead + b, 0, 3);
+                    } else if (nx > 2 && r + PREFETCH_NEAR < r1) {
+                        const char *ahead = w + (r + PREFETCH_NEAR) * job->w_row_bytes;
+                        for (int64_t b = 0; b < slice_bytes; b += 64) __builtin_prefetch(ahead + b, 0, 3);
                     }
-                    if (sliced)
-                        job->lanes_kernel(kn, w + r * job->w_row_bytes, xt, (size_t)job->xq_stride, nx,
-                                          lanes + (r - r0) * TOKEN_GROUP * 16, flags, out);
-                    else
+                    if (!use_lanes) {
                         job->kernel(kn, w + r * job->w_row_bytes, xt, (size_t)job->xq_stride, nx, out);
-                    if (last) for (int k = 0; k < nx; k++) job->y[(t + k) * job->rows + r] = out[k];
+                        for (int k = 0; k < nx; k++) job->y[(t + k) * job->rows + r] = out[k];
+                        continue;
+                    }
+                    /* Sliced rows keep their accumulators for the next slice; others only until
+                     * their block of 16 is reduced. */
+                    const int64_t in_block = (r - r0) % 16, slot = sliced ? r - r0 : in_block;
+                    job->lanes_kernel(kn, w + r * job->w_row_bytes, xt, (size_t)job->xq_stride, nx,
+                                      lanes + slot * TOKEN_GROUP * 16, flags, out);
+                    if (last && (in_block == 15 || r == r1 - 1)) {
+                        const int64_t first = r - in_block;
+                        tk_reduce_lanes_avx512(lanes + (slot - in_block) * TOKEN_GROUP * 16, TOKEN_GROUP * 16,
+                                               (int)(in_block + 1), nx, job->y + t * job->rows + first, job->rows);
+                    }
                 }
             }
         }

@@ -27,23 +27,28 @@ void tk_add(float *x, const float *y, int64_t n) {
     for (int64_t i = 0; i < n; i++) x[i] += y[i];
 }
 
-void tk_silu_mul(float *gate, const float *up, int64_t n) {
-    for (int64_t i = 0; i < n; i++) {
-        const float g = gate[i];
-        gate[i] = g / (1.0f + expf(-g)) * up[i];
+/* out[i] = g[i] / (1 + e^-g[i]) * u[i] (out may be g), the exponentials a chunk at a time. */
+static void silu_mul_into(float *out, const float *g, const float *u, int64_t n) {
+    enum { CHUNK = 256 };
+    float e[CHUNK];
+    for (int64_t i0 = 0; i0 < n; i0 += CHUNK) {
+        const int64_t len = n - i0 < CHUNK ? n - i0 : CHUNK;
+        for (int64_t i = 0; i < len; i++) e[i] = -g[i0 + i];
+        tk_exp_array(e, e, len);
+        for (int64_t i = 0; i < len; i++) out[i0 + i] = g[i0 + i] / (1.0f + e[i]) * u[i0 + i];
     }
+}
+
+void tk_silu_mul(float *gate, const float *up, int64_t n) {
+    silu_mul_into(gate, gate, up, n);
 }
 
 void tk_silu_mul_split(float *out, const float *gu, int64_t ffn, int64_t n_rows) {
-    for (int64_t r = 0; r < n_rows; r++) {
-        const float *g = gu + r * 2 * ffn, *u = g + ffn;
-        float *o = out + r * ffn;
-        for (int64_t i = 0; i < ffn; i++) o[i] = g[i] / (1.0f + expf(-g[i])) * u[i];
-    }
+    for (int64_t r = 0; r < n_rows; r++) silu_mul_into(out + r * ffn, gu + r * 2 * ffn, gu + r * 2 * ffn + ffn, ffn);
 }
 
 /* The SiLU passes split over the pool's threads: a 512-token prefill of the 0.5B model
- * computes 60 million expf here, 9 % of the prefill on one thread. Each element is computed
+ * computes 60 million exponentials here. Each element is computed
  * exactly as in the single-threaded loops. */
 typedef struct { float *out; const float *a; const float *b; int64_t width, count; } silu_job;
 
@@ -79,12 +84,10 @@ float tk_softmax(float *x, int64_t n) {
     if (n <= 0) return 0;
     float max = x[0];
     for (int64_t i = 1; i < n; i++) if (x[i] > max) max = x[i];
+    for (int64_t i = 0; i < n; i++) x[i] -= max;
+    tk_exp_array(x, x, n);
     double sum = 0;
-    for (int64_t i = 0; i < n; i++) {
-        const float e = expf(x[i] - max);
-        x[i] = e;
-        sum += e;
-    }
+    for (int64_t i = 0; i < n; i++) sum += x[i];
     const float inv = (float)(1.0 / sum);
     for (int64_t i = 0; i < n; i++) x[i] *= inv;
     return (float)log(sum) + max;

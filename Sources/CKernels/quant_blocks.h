@@ -39,11 +39,11 @@ _Static_assert(sizeof(blk_q8_K) == 292, "Q8_K block is 292 bytes");
  *         one int8 scale per group. Values are unsigned (0..63, true value q - 32).
  * The activations ("Q8_K_X16") use the same order: qs as above (int8), bs[g] = sum of group
  * g's 16 values (Q8_K's bsums), dbs[g] = bs[g] * d, d the Q8_K scale.
- * Q6_K's scales multiply the integer group sums exactly (vpmulld) before the one float
- * multiply by d * dx, as in llama.cpp's K-quant dots. Q4_K's kernel works in floats instead,
- * which takes fewer of the multiply pipes every vpdpbusd needs: group g adds
- *     S_g * (sc_g * d * dx)  -  (m_g * dmin) * dbs[g]
- * where sc_g * d and m_g * dmin are exact in float (6-bit integers times a half). */
+ * The kernels apply the group scales in floats, which takes fewer of the multiply pipes
+ * every vpdpbusd needs than an exact integer multiply (vpmulld) first: group g adds
+ *     Q4_K: S_g * (sc_g * d * dx)  -  (m_g * dmin) * dbs[g]
+ *     Q6_K: (S_g - 32 * bs[g]) * (sc_g * d * dx)        (the integer part exact)
+ * where sc_g * d and m_g * dmin are exact in float (6- or 8-bit integers times a half). */
 typedef struct { uint8_t qs[128]; uint8_t sc[8]; uint8_t m[8]; tk_half d, dmin; } blk_q4_K_x16;
 typedef struct { uint8_t ql[128]; uint8_t qh[64]; int8_t sc[16]; tk_half d; } blk_q6_K_x16;
 typedef struct { int8_t qs[256]; int32_t bs[16]; float dbs[16]; float d; float pad[15]; } blk_q8_K_x16;
@@ -142,6 +142,9 @@ enum { TK_LANES_IN = 1, TK_LANES_OUT = 2 };
 typedef void (*tk_lanes_kernel)(int64_t n, const void *w_row, const void *x, size_t x_stride,
                                 int nx, float *lanes, int flags, float *out);
 tk_lanes_kernel tk_lanes_kernel_avx512(int type, bool vnni);
+/* y[t * y_stride + r] = the sum of the 16 lanes at lanes + r * row_stride + 16 * t, for
+ * r < n_rows <= 16 and t < nx: the same bits as a lanes kernel's own reduction. */
+void tk_reduce_lanes_avx512(const float *lanes, int64_t row_stride, int n_rows, int nx, float *y, int64_t y_stride);
 
 /* Per-level kernel tables: NULL = not available at that level (falls back to a lower one). */
 tk_rows_kernel tk_rows_kernel_scalar(int type);

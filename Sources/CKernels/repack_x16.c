@@ -159,7 +159,7 @@ static float dot_q4_K_x16(int64_t n, const blk_q4_K_x16 *w, const blk_q8_K_x16 *
     return sum;
 }
 
-/* y = sum of xd * d * (sc_g * (S_g - 32 * bs_g)), the integer part exact as in the kernel */
+/* y = sum of (S_g - 32 * bs_g) * (sc_g * d * xd), the integer part exact as in the kernel */
 static float dot_q6_K_x16(int64_t n, const blk_q6_K_x16 *w, const blk_q8_K_x16 *x) {
     float sum = 0;
     for (int64_t i = 0; i < n / QK_K; i++) {
@@ -172,7 +172,7 @@ static float dot_q6_K_x16(int64_t n, const blk_q6_K_x16 *w, const blk_q8_K_x16 *
             }
         float d = tk_fp16_to_f32(w[i].d);
         for (int g = 0; g < 16; g++)
-            sum += (float)(w[i].sc[g] * (group_dot((const uint8_t(*)[64])q, x[i].qs, g) - 32 * x[i].bs[g])) * (d * x[i].d);
+            sum += (float)(group_dot((const uint8_t(*)[64])q, x[i].qs, g) - 32 * x[i].bs[g]) * ((float)w[i].sc[g] * d * x[i].d);
     }
     return sum;
 }

@@ -235,6 +235,20 @@ import TakumiAgent
         #expect(try repo.snapshot() == before)
     }
 
+    /// A candidate that hangs the tests is stopped relative to how long they took before the
+    /// edit; slow suites keep the configured limit.
+    @Test func candidateTestsGetTenTimesTheBaselinePlusAMinute() {
+        func baseline(_ seconds: Double, timedOut: Bool = false) -> TestReport {
+            TestReport(command: "t", exitCode: 1, durationSeconds: seconds, outputTail: "", timedOut: timedOut,
+                       passed: false, failingTests: nil)
+        }
+        #expect(EditSession.candidateTestTimeLimit(configured: 300, baseline: baseline(2)) == 80)
+        #expect(EditSession.candidateTestTimeLimit(configured: 300, baseline: baseline(40)) == 300)
+        #expect(EditSession.candidateTestTimeLimit(configured: 30, baseline: baseline(2)) == 30)
+        #expect(EditSession.candidateTestTimeLimit(configured: 300, baseline: nil) == 300)
+        #expect(EditSession.candidateTestTimeLimit(configured: 300, baseline: baseline(300, timedOut: true)) == 300)
+    }
+
     @Test func baselineFailuresAreToleratedWhenTheTargetedOneIsFixed() {
         func report(_ failing: [String]?, passed: Bool = false) -> TestReport {
             TestReport(command: "t", exitCode: passed ? 0 : 1, durationSeconds: 0, outputTail: "", timedOut: false,

@@ -83,6 +83,36 @@ struct OpsTests {
         #expect(roundTrip == (0..<n).map { k[$0 * kvHeads * hd + 5] })
     }
 
+    /// tk_exp_array: the same bits at every level as the scalar tk_expf, and the correctly
+    /// rounded e^x (Double's exp rounded to Float) over the whole float range, specials included.
+    @Test func expArrayIsCorrectlyRoundedAndTheSameAtEveryLevel() {
+        var rng = TestRNG(seed: 17)
+        var x = (0..<100_000).map { i -> Float in
+            i % 4 == 0 ? Float(bitPattern: UInt32(truncatingIfNeeded: rng.next())) : rng.float(110)
+        }
+        x += [0, -0.0, .infinity, -.infinity, .nan, 88.72, 88.73, -87.3, -103.9, -104, 1e-30, -1e-30, .greatestFiniteMagnitude]
+        let reference = x.map { tk_expf($0) }
+        var mismatches = 0
+        for (value, e) in zip(x, reference) where !value.isNaN {
+            if e.bitPattern != Float(exp(Double(value))).bitPattern { mismatches += 1 }
+        }
+        // A double-precision result within ~5e-16 rounds wrongly only within that distance of
+        // a float rounding boundary: expected about 1e-8 of values.
+        #expect(mismatches <= 1, "\(mismatches) of \(x.count) values are not the correctly rounded e^x")
+        #expect(tk_expf(.nan).isNaN)
+        let saved = tk_kernel_level()
+        defer { tk_set_kernel_level(saved) }
+        for level in [TK_LEVEL_SCALAR, TK_LEVEL_AVX2, TK_LEVEL_AVX512] {
+            tk_set_kernel_level(level.rawValue)
+            for count in [x.count, 13, 7] { // a length that leaves a tail at every level
+                var e = [Float](repeating: 0, count: count)
+                tk_exp_array(x, &e, Int64(count))
+                let differing = (0..<count).filter { e[$0].bitPattern != reference[$0].bitPattern && !(e[$0].isNaN && reference[$0].isNaN) }
+                #expect(differing.isEmpty, "level \(level) count \(count): \(differing.prefix(5).map { x[$0] })")
+            }
+        }
+    }
+
     @Test(arguments: [TK_LEVEL_SCALAR, TK_LEVEL_AVX2, TK_LEVEL_AVX512])
     func siluMatchesLibm(level: tk_level) {
         let saved = tk_kernel_level()

@@ -15,6 +15,11 @@ void tk_add_bias(float *x, const float *b, int64_t n, int64_t n_rows);
 /* x (n) += y (n). */
 void tk_add(float *x, const float *y, int64_t n);
 
+/* e[i] = e^x[i] (n; e may be x), computed in double and rounded once (ops_exp.c): the same
+ * bits at every kernel level; tk_expf is the scalar reference. */
+void tk_exp_array(const float *x, float *e, int64_t n);
+float tk_expf(float x);
+
 /* gate (n) = silu(gate) * up, silu(g) = g / (1 + exp(-g)). */
 void tk_silu_mul(float *gate, const float *up, int64_t n);
 

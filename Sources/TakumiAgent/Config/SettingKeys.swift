@@ -16,7 +16,7 @@ import Foundation
 ///     temperature = 0.0                       (first attempt; retries sample warmer)
 ///     [test]
 ///     command = "pytest -q"                   (TAKUMI_TEST)
-///     timeout = 300                           (TAKUMI_TEST_TIMEOUT, seconds)
+///     timeout = 300                           (TAKUMI_TEST_TIMEOUT, seconds; candidates: at most 10x the baseline run + 60 s)
 ///     [hooks]
 ///     time_limit = 10                         (TAKUMI_HOOK_TIME_LIMIT, seconds)
 ///     [review]

@@ -55,9 +55,10 @@ public final class EditSession {
                                       defaultPath: targetPaths.count == 1 ? targetPaths[0] : nil,
                                       isExistingFile: { FileManager.default.fileExists(atPath: (root as NSString).appendingPathComponent($0)) })
         let applier = EditApplier(root: root, mergers: plan.mergers, snapshots: plan.snapshots)
+        let testTimeLimit = EditSession.candidateTestTimeLimit(configured: options.testTimeout, baseline: plan.baseline)
         let tester = plan.testCommand.map {
             IsolatedTestRunner(repository: repository, command: $0,
-                               runner: ProcessRunner(timeLimit: options.testTimeout, cancellation: cancellation))
+                               runner: ProcessRunner(timeLimit: testTimeLimit, cancellation: cancellation))
         }
         var report = EditReport(applied: false, passed: false, dryRun: options.dryRun, attempts: [], diff: "",
                                 files: [], format: format.rawValue, baseline: plan.baseline, model: generator.modelDescription)
@@ -134,7 +135,7 @@ public final class EditSession {
                             if !isFirst { exchange = [.assistant(result.text)] }
                             feedback = try prompts.testFailureFeedback(
                                 command: test.command, exitCode: test.exitCode, timedOut: test.timedOut,
-                                timeLimit: options.testTimeout, outputTail: test.outputTail, diff: attempt.diff)
+                                timeLimit: testTimeLimit, outputTail: test.outputTail, diff: attempt.diff)
                         }
                         return false
                     }
@@ -254,6 +255,14 @@ public final class EditSession {
 
     /// A candidate whose tests fail still passes when the tests failed before the change too,
     /// the framework names the failing tests, no new test fails and at least one is fixed.
+    /// A candidate's tests may run at most ten times as long as the tests took before the edit,
+    /// plus a minute, and never longer than the configured limit: a change that hangs them (a
+    /// `list()` of an infinite iterator) is stopped in about a minute instead of five.
+    public static func candidateTestTimeLimit(configured: Double, baseline: TestReport?) -> Double {
+        guard let baseline, !baseline.timedOut, baseline.durationSeconds > 0 else { return configured }
+        return min(configured, 60 + 10 * baseline.durationSeconds)
+    }
+
     public static func judgeAgainstBaseline(candidate: TestReport, baseline: TestReport?) -> Bool {
         guard let baseline, !baseline.passed, !candidate.timedOut,
               let before = baseline.failingTests.map(Set.init), let after = candidate.failingTests.map(Set.init),
