@@ -123,7 +123,7 @@ static void quantize_task(void *p, int ti, int nt) {
  * is read once: the kernels decode a weight block once per token group. Rows inner also
  * makes the stores to y[t][r0..r1] sequential; with tokens inner a tall matrix like the LM
  * head (151936 rows) would scatter each row's outputs over pages 600 KB apart. */
-enum { PREFETCH_ROWS = 8, PREFETCH_NEAR = 2 };
+enum { PREFETCH_ROWS = 8 };
 enum { TOKEN_GROUP = 8 }; /* tokens per kernel call: the AVX-512 kernels take 8 */
 
 /* Long rows are cut into K slices so that a token group's activations for one slice stay in
@@ -167,8 +167,6 @@ static void matmul_task(void *p, int ti, int nt) {
                 const int flags = (slice > 0 ? TK_LANES_IN : 0) | TK_LANES_OUT;
                 const char *xt = job->xq + t * job->xq_stride + slice * job->x_slice_bytes;
                 const char *w = job->W + slice * job->w_slice_bytes;
-                const int64_t slice_bytes = sliced ? (last ? job->w_row_bytes - slice * job->w_slice_bytes : job->w_slice_bytes)
-                                                   : job->w_row_bytes;
                 for (int64_t r = r0; r < r1; r++) {
                     /* A few tokens do too little work per weight byte for the hardware prefetcher to
                      * run ahead of the loads (decode of the 0.5B model stalled on them, at a third
@@ -177,9 +175,6 @@ static void matmul_task(void *p, int ti, int nt) {
                     if (nx <= 2 && r + PREFETCH_ROWS < r1) {
                         const char *ahead = job->W + (r + PREFETCH_ROWS) * job->w_row_bytes;
                         for (int64_t b = 0; b < job->w_row_bytes; b += 64) __builtin_prefetch(ahead + b, 0, 3);
-                    } else if (nx > 2 && r + PREFETCH_NEAR < r1) {
-                        const char *ahead = w + (r + PREFETCH_NEAR) * job->w_row_bytes;
-                        for (int64_t b = 0; b < slice_bytes; b += 64) __builtin_prefetch(ahead + b, 0, 3);
                     }
                     if (!use_lanes) {
                         job->kernel(kn, w + r * job->w_row_bytes, xt, (size_t)job->xq_stride, nx, out);
