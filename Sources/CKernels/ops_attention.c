@@ -6,19 +6,31 @@
  * reassociating any sum; values are summed with
  * o[j] += w[p] * v[p][j]. The same C body is compiled for AVX-512, AVX2 and the baseline
  * (target attributes) and picked at run time; the baseline build is the reference twin
- * (TK_LEVEL_SCALAR). The softmax keeps libm's expf. A float polynomial exp moved greedy
- * agreement with llama.cpp from 7/8 to 6/8 golden prompts; so did tk_exp_array (correctly
- * rounded, differing from expf by one ulp in 0.04 % of values, and what the SiLU uses):
- * golden runs of 6/8 and 8/8 with it here and without, i.e. near-ties flip either way, but 6/8
- * is the test's threshold, so this waits for a golden check that tolerates one-ulp changes.
- * Work is split over (token, head) pairs; each thread owns a score row. */
+ * (TK_LEVEL_SCALAR). The softmax's exponentials are tk_exp_array (correctly rounded, the
+ * same bits at every level; libm's expf, called once per score, was a quarter of attention at
+ * 2k-token prompts). With AVX-512, the query heads that share a KV head run together
+ * (attend_group_avx512: the same sums, the same bits).
+ * Work is split over (token, head) pairs, or (token, KV head) pairs when grouped; each thread
+ * owns its score rows. */
 #include "tk_ops.h"
 #include "tk_quant.h"
 #include <math.h>
 #include <string.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+/* Query heads per KV head that the AVX-512 path scores together (larger groups: per head). */
+#define MAX_GROUP 16
+
+/* One thread's score rows: MAX_GROUP rows of n_ctx rounded up to a key block (the grouped
+ * pass stores whole blocks of 64 scores). */
+static int64_t score_row_floats(int64_t n_ctx) {
+    return ((n_ctx < 1 ? 1 : n_ctx) + TK_KEY_BLOCK - 1) / TK_KEY_BLOCK * TK_KEY_BLOCK;
+}
 
 size_t tk_attention_scratch_floats(int n_threads, int64_t n_ctx) {
-    return (size_t)(n_threads < 1 ? 1 : n_threads) * (size_t)(n_ctx < 1 ? 1 : n_ctx);
+    return (size_t)(n_threads < 1 ? 1 : n_threads) * MAX_GROUP * (size_t)score_row_floats(n_ctx);
 }
 
 /* The key cache layout (tk_ops.h): per KV head, blocks of TK_KEY_BLOCK positions, each
@@ -95,6 +107,30 @@ typedef struct {
     }                                                                                        \
     for (int i = 0; i < HD; i++) o[i] = oacc[i];
 
+/* inv = 1 / sum of s[p] = expf(s[p] - max) over p < n, s rewritten in place. Max and sum
+ * run in 16 independent lanes (vectorizable without reassociation flags; the lanes are
+ * combined at the end, a fixed order, so results are deterministic). */
+#define SOFTMAX_INPLACE(s, n, inv)                                                         \
+    {                                                                                        \
+        float lane[16];                                                                      \
+        for (int l = 0; l < 16; l++) lane[l] = -INFINITY;                                    \
+        const int64_t p16 = (n) & ~(int64_t)15;                                              \
+        for (int64_t p = 0; p < p16; p += 16)                                                \
+            for (int l = 0; l < 16; l++) lane[l] = (s)[p + l] > lane[l] ? (s)[p + l] : lane[l]; \
+        float max = -INFINITY;                                                               \
+        for (int l = 0; l < 16; l++) max = lane[l] > max ? lane[l] : max;                    \
+        for (int64_t p = p16; p < (n); p++) max = (s)[p] > max ? (s)[p] : max;               \
+        for (int64_t p = 0; p < (n); p++) (s)[p] -= max;                                     \
+        tk_exp_array((s), (s), (n));                                                         \
+        for (int l = 0; l < 16; l++) lane[l] = 0;                                            \
+        for (int64_t p = 0; p < p16; p += 16)                                                \
+            for (int l = 0; l < 16; l++) lane[l] += (s)[p + l];                              \
+        float sum = 0;                                                                       \
+        for (int l = 0; l < 16; l++) sum += lane[l];                                         \
+        for (int64_t p = p16; p < (n); p++) sum += (s)[p];                                   \
+        inv = 1.0f / sum;                                                                    \
+    }
+
 /* The body shared by every compiled variant: query head h of token t.
  * Scores: for each block of positions, the sum over dimensions i of q[i] * kt[i][p] runs in
  * registers (i ascending, one FMA each, as `s[p] += q[i] * kt[i][p]` would), stored once.
@@ -118,24 +154,8 @@ typedef struct {
         const int len = n - p0 < 16 ? (int)(n - p0) : 16;                                    \
         SCORE_SUMS(16, len)                                                                  \
     }                                                                                        \
-    /* Max and sum in 16 independent lanes (vectorizable without reassociation flags;   \
-     * the lanes are combined at the end, a fixed order, so results are deterministic). */ \
-    float lane[16];                                                                          \
-    for (int l = 0; l < 16; l++) lane[l] = -INFINITY;                                        \
-    int64_t p16 = n & ~(int64_t)15;                                                          \
-    for (int64_t p = 0; p < p16; p += 16)                                                    \
-        for (int l = 0; l < 16; l++) lane[l] = s[p + l] > lane[l] ? s[p + l] : lane[l];      \
-    float max = -INFINITY;                                                                   \
-    for (int l = 0; l < 16; l++) max = lane[l] > max ? lane[l] : max;                        \
-    for (int64_t p = p16; p < n; p++) max = s[p] > max ? s[p] : max;                         \
-    for (int64_t p = 0; p < n; p++) s[p] = expf(s[p] - max);                                 \
-    for (int l = 0; l < 16; l++) lane[l] = 0;                                                \
-    for (int64_t p = 0; p < p16; p += 16)                                                    \
-        for (int l = 0; l < 16; l++) lane[l] += s[p + l];                                    \
-    float sum = 0;                                                                           \
-    for (int l = 0; l < 16; l++) sum += lane[l];                                             \
-    for (int64_t p = p16; p < n; p++) sum += s[p];                                           \
-    const float inv = 1.0f / sum;                                                            \
+    float inv;                                                                               \
+    SOFTMAX_INPLACE(s, n, inv)                                                               \
     float *o = j->out + t * (j->n_heads * hd) + h * hd;                                      \
     if (hd == 64) {                                                                          \
         ATTEND_VALUES(64, 64)                                                                \
@@ -153,17 +173,151 @@ __attribute__((target("avx512f,avx512bw,avx512vl,avx2,fma")))
 static void attend_avx512(const attention_job *j, int64_t t, int64_t h, float *s) { ATTEND_BODY }
 #endif
 
+/* AVX-512, the query heads that share a KV head together: each key and value vector loaded
+ * once serves up to GROUP_TILE heads (from L2 at long contexts, where the per-head pass spent
+ * its time waiting for the same 256 bytes per position once per head). Per head, every sum
+ * is the per-head body's: scores s[p] = fma over i ascending of qs[i] * kt[i][p] from 0, the
+ * same softmax, o[i] = fma over p ascending of (s[p] * inv) * v[p][i] from 0: the same bits
+ * (a test compares a grouped call with one call per head). Head sizes that are a multiple of
+ * 16; the scores of a partial last block are computed whole (the cache is allocated in whole
+ * blocks) and the lanes past the visible positions are never read. */
+#define GROUP_TILE 6
+
+#if defined(__x86_64__)
+/* Scores of GS heads (queries qs + g * hd, already scaled) against positions [p0, p0 + 64)
+ * of one KV head's transposed keys kt; row g of s at s + g * stride. */
+#define DEFINE_SCORE_TILE(GS)                                                                  \
+    __attribute__((target("avx512f,avx512bw,avx512vl,avx2,fma")))                            \
+    static void score_tile_##GS(const float *qs, const float *kt, int64_t hd, int64_t p0,     \
+                                float *s, int64_t stride) {                                   \
+        __m512 acc[GS][4];                                                                   \
+        for (int g = 0; g < GS; g++)                                                         \
+            for (int c = 0; c < 4; c++) acc[g][c] = _mm512_setzero_ps();                     \
+        const float *block = kt + p0 / TK_KEY_BLOCK * hd * TK_KEY_BLOCK;                     \
+        for (int64_t i = 0; i < hd; i++) {                                                   \
+            const float *row = block + i * TK_KEY_BLOCK;                                     \
+            const __m512 k0 = _mm512_loadu_ps(row), k1 = _mm512_loadu_ps(row + 16);          \
+            const __m512 k2 = _mm512_loadu_ps(row + 32), k3 = _mm512_loadu_ps(row + 48);     \
+            for (int g = 0; g < GS; g++) {                                                   \
+                const __m512 qi = _mm512_set1_ps(qs[g * hd + i]);                            \
+                acc[g][0] = _mm512_fmadd_ps(qi, k0, acc[g][0]);                              \
+                acc[g][1] = _mm512_fmadd_ps(qi, k1, acc[g][1]);                              \
+                acc[g][2] = _mm512_fmadd_ps(qi, k2, acc[g][2]);                              \
+                acc[g][3] = _mm512_fmadd_ps(qi, k3, acc[g][3]);                              \
+            }                                                                                \
+        }                                                                                    \
+        for (int g = 0; g < GS; g++)                                                         \
+            for (int c = 0; c < 4; c++) _mm512_storeu_ps(s + g * stride + p0 + 16 * c, acc[g][c]); \
+    }
+
+/* o_g[d0 .. d0 + 16 * NV) = sum over p < n of (s_g[p] * inv[g]) * v[p][d0 ..], GS heads. */
+#define DEFINE_VALUE_TILE(GS)                                                                  \
+    __attribute__((target("avx512f,avx512bw,avx512vl,avx2,fma")))                            \
+    static void value_tile_##GS(const float *s, int64_t stride, const float *inv, const float *v, \
+                                int64_t kv_stride, int64_t n, int64_t d0, int nv, float *o,   \
+                                int64_t o_stride) {                                           \
+        __m512 acc[GS][4];                                                                   \
+        for (int g = 0; g < GS; g++)                                                         \
+            for (int c = 0; c < 4; c++) acc[g][c] = _mm512_setzero_ps();                     \
+        if (nv == 4) {                                                                       \
+            for (int64_t p = 0; p < n; p++) {                                                \
+                const float *vp = v + p * kv_stride + d0;                                    \
+                const __m512 v0 = _mm512_loadu_ps(vp), v1 = _mm512_loadu_ps(vp + 16);       \
+                const __m512 v2 = _mm512_loadu_ps(vp + 32), v3 = _mm512_loadu_ps(vp + 48);   \
+                for (int g = 0; g < GS; g++) {                                               \
+                    const __m512 w = _mm512_set1_ps(s[g * stride + p] * inv[g]);             \
+                    acc[g][0] = _mm512_fmadd_ps(w, v0, acc[g][0]);                           \
+                    acc[g][1] = _mm512_fmadd_ps(w, v1, acc[g][1]);                           \
+                    acc[g][2] = _mm512_fmadd_ps(w, v2, acc[g][2]);                           \
+                    acc[g][3] = _mm512_fmadd_ps(w, v3, acc[g][3]);                           \
+                }                                                                            \
+            }                                                                                \
+        } else {                                                                             \
+            for (int64_t p = 0; p < n; p++) {                                                \
+                const float *vp = v + p * kv_stride + d0;                                    \
+                for (int c = 0; c < nv; c++) {                                               \
+                    const __m512 vc = _mm512_loadu_ps(vp + 16 * c);                          \
+                    for (int g = 0; g < GS; g++)                                             \
+                        acc[g][c] = _mm512_fmadd_ps(_mm512_set1_ps(s[g * stride + p] * inv[g]), vc, acc[g][c]); \
+                }                                                                            \
+            }                                                                                \
+        }                                                                                    \
+        for (int g = 0; g < GS; g++)                                                         \
+            for (int c = 0; c < nv; c++) _mm512_storeu_ps(o + g * o_stride + d0 + 16 * c, acc[g][c]); \
+    }
+
+DEFINE_SCORE_TILE(1) DEFINE_SCORE_TILE(2) DEFINE_SCORE_TILE(3)
+DEFINE_SCORE_TILE(4) DEFINE_SCORE_TILE(5) DEFINE_SCORE_TILE(6)
+DEFINE_VALUE_TILE(1) DEFINE_VALUE_TILE(2) DEFINE_VALUE_TILE(3)
+DEFINE_VALUE_TILE(4) DEFINE_VALUE_TILE(5) DEFINE_VALUE_TILE(6)
+
+typedef void (*score_tile_fn)(const float *, const float *, int64_t, int64_t, float *, int64_t);
+typedef void (*value_tile_fn)(const float *, int64_t, const float *, const float *, int64_t, int64_t,
+                              int64_t, int, float *, int64_t);
+static const score_tile_fn score_tiles[GROUP_TILE + 1] = { NULL, score_tile_1, score_tile_2, score_tile_3,
+                                                           score_tile_4, score_tile_5, score_tile_6 };
+static const value_tile_fn value_tiles[GROUP_TILE + 1] = { NULL, value_tile_1, value_tile_2, value_tile_3,
+                                                           value_tile_4, value_tile_5, value_tile_6 };
+
+/* Query heads of KV head kvh for token t; s: MAX_GROUP score rows of `stride` floats. */
+__attribute__((target("avx512f,avx512bw,avx512vl,avx2,fma")))
+static void attend_group_avx512(const attention_job *j, int64_t t, int64_t kvh, float *s, int64_t stride) {
+    const int64_t hd = j->head_dim, cap = j->capacity;
+    const int64_t group = j->n_heads / j->n_kv_heads, h0 = kvh * group;
+    const int64_t kv_stride = j->n_kv_heads * hd, q_stride = j->n_heads * hd;
+    const int64_t n = j->start_pos + t + 1;
+    const float *kt = j->kt + kvh * key_blocks(cap) * hd * TK_KEY_BLOCK;
+    const float *v = j->v + kvh * hd;
+    const float scale = 1.0f / sqrtf((float)hd);
+    float qs[MAX_GROUP * TK_ATTENTION_MAX_HEAD_DIM];
+    float inv[MAX_GROUP];
+    for (int64_t g = 0; g < group; g++)
+        for (int64_t i = 0; i < hd; i++) qs[g * hd + i] = j->q[t * q_stride + (h0 + g) * hd + i] * scale;
+    /* Tiles of at most GROUP_TILE heads, as even as possible (7 heads: 4 + 3). */
+    const int64_t tiles = (group + GROUP_TILE - 1) / GROUP_TILE;
+    for (int64_t tile = 0, g0 = 0; tile < tiles; tile++) {
+        const int64_t gs = (group - g0 + (tiles - tile) - 1) / (tiles - tile);
+        for (int64_t p0 = 0; p0 < n; p0 += TK_KEY_BLOCK)
+            score_tiles[gs](qs + g0 * hd, kt, hd, p0, s + g0 * stride, stride);
+        g0 += gs;
+    }
+    for (int64_t g = 0; g < group; g++) {
+        float *sg = s + g * stride;
+        SOFTMAX_INPLACE(sg, n, inv[g])
+    }
+    float *out = j->out + t * q_stride + h0 * hd;
+    for (int64_t tile = 0, g0 = 0; tile < tiles; tile++) {
+        const int64_t gs = (group - g0 + (tiles - tile) - 1) / (tiles - tile);
+        for (int64_t d0 = 0; d0 < hd; d0 += 64) {
+            const int nv = (int)((hd - d0 < 64 ? hd - d0 : 64) / 16);
+            value_tiles[gs](s + g0 * stride, stride, inv + g0, v, kv_stride, n, d0, nv, out + g0 * hd, hd);
+        }
+        g0 += gs;
+    }
+}
+#endif
+
 typedef void (*attend_fn)(const attention_job *, int64_t, int64_t, float *);
 
 typedef struct {
     attention_job job;
     attend_fn attend;
+    int grouped; /* attend_group_avx512 over (token, kv head) pairs instead */
 } attention_task;
 
 static void attention_worker(void *ctx, int thread_index, int n_threads) {
     const attention_task *task = (const attention_task *)ctx;
     const attention_job *j = &task->job;
-    float *scores = j->scratch + (int64_t)thread_index * j->scratch_ctx;
+    const int64_t stride = score_row_floats(j->scratch_ctx);
+    float *scores = j->scratch + (int64_t)thread_index * MAX_GROUP * stride;
+#if defined(__x86_64__)
+    if (task->grouped) {
+        const int64_t pairs = j->n_tokens * j->n_kv_heads;
+        for (int64_t w = thread_index; w < pairs; w += n_threads)
+            attend_group_avx512(j, w / j->n_kv_heads, w % j->n_kv_heads, scores, stride);
+        return;
+    }
+#endif
     const int64_t total = j->n_tokens * j->n_heads;
     /* Interleaved split: later tokens see more positions, so striding balances the load. */
     for (int64_t w = thread_index; w < total; w += n_threads) {
@@ -176,11 +330,14 @@ void tk_attention(tk_pool *pool, float *out, const float *q, const float *kt, co
                   int64_t head_dim, int64_t capacity, float *scratch, int64_t scratch_ctx) {
     if (head_dim < 1 || head_dim > TK_ATTENTION_MAX_HEAD_DIM) return; /* the loader refuses such models */
     attention_task task = { { out, q, kt, v, n_tokens, start_pos, n_heads, n_kv_heads, head_dim, capacity,
-                              scratch, scratch_ctx }, attend_baseline };
+                              scratch, scratch_ctx }, attend_baseline, 0 };
     const int level = tk_kernel_level();
 #if defined(__x86_64__)
     if (level >= TK_LEVEL_AVX512) task.attend = attend_avx512;
     else if (level >= TK_LEVEL_AVX2) task.attend = attend_avx2;
+    const int64_t group = n_kv_heads > 0 ? n_heads / n_kv_heads : 0;
+    task.grouped = level >= TK_LEVEL_AVX512 && head_dim % 16 == 0 && group >= 1 && group <= MAX_GROUP &&
+                   group * n_kv_heads == n_heads;
 #endif
     const int64_t total = n_tokens * n_heads;
     /* Small jobs are not worth waking the workers for. */

@@ -62,6 +62,37 @@ struct OpsTests {
         }
     }
 
+    /// The AVX-512 path scores the query heads that share a KV head together; the AVX2 path,
+    /// compiled from the per-head body, does one head at a time with the same sums in the same
+    /// order: the outputs must be the same bits (14 heads on 2 KV heads: tiles of 4 and 3).
+    @Test(arguments: [0, 37, 150]) func groupedHeadsGiveTheBitsOfOneHeadAtATime(start: Int) throws {
+        let saved = tk_kernel_level()
+        defer { tk_set_kernel_level(saved) }
+        guard tk_set_kernel_level(TK_LEVEL_AVX512.rawValue) == TK_LEVEL_AVX512.rawValue else { return }
+        for (heads, kvHeads) in [(14, 2), (12, 2), (16, 16), (16, 1)] {
+            for hd in [64, 128, 80] {
+                let (tokens, ctx) = (5, 160)
+                var rng = TestRNG(seed: UInt64(hd + heads))
+                let q = rng.floats(tokens * heads * hd, scale: 2)
+                let k = rng.floats(ctx * kvHeads * hd, scale: 2)
+                let v = rng.floats(ctx * kvHeads * hd)
+                var kt = [Float](repeating: 0, count: Int(tk_key_cache_floats(Int64(kvHeads), Int64(hd), Int64(ctx))))
+                tk_store_keys_transposed(&kt, k, Int64(start + tokens), 0, Int64(kvHeads), Int64(hd), Int64(ctx))
+                var outputs: [[Float]] = []
+                for level in [TK_LEVEL_AVX512, TK_LEVEL_AVX2] {
+                    tk_set_kernel_level(level.rawValue)
+                    var out = [Float](repeating: .nan, count: tokens * heads * hd)
+                    var scratch = [Float](repeating: 0, count: Int(tk_attention_scratch_floats(1, Int64(ctx))))
+                    tk_attention(nil, &out, q, kt, v, Int64(tokens), Int64(start), Int64(heads), Int64(kvHeads),
+                                 Int64(hd), Int64(ctx), &scratch, Int64(ctx))
+                    outputs.append(out)
+                }
+                let differing = zip(outputs[0], outputs[1]).filter { $0.bitPattern != $1.bitPattern }.count
+                #expect(differing == 0, "\(heads) heads on \(kvHeads), head size \(hd), start \(start): \(differing) outputs differ")
+            }
+        }
+    }
+
     @Test func keyRowsReadBackWhatWasStored() {
         let (kvHeads, hd, ctx, n) = (2, 8, 150, 130)  // positions across three 64-blocks
         var rng = TestRNG(seed: 3)

@@ -74,8 +74,9 @@ void tk_rope_norm(float *x, int64_t n_tokens, int64_t row_stride, int64_t n_head
  * Positions 0 .. start_pos + n_tokens - 1 must be in the cache. Query head h reads KV head
  * h / (n_heads / n_kv_heads). Scale 1/sqrt(head_dim).
  * scratch: tk_attention_scratch_floats(n_threads, scratch_ctx) floats, scratch_ctx >= the
- * number of visible positions. Work is split over (token, head) pairs across the pool's
- * threads (pool may be NULL). The loops are compiled for AVX-512 / AVX2 / baseline and
+ * number of visible positions. Work is split over (token, head) pairs — with AVX-512,
+ * (token, KV head) pairs, the heads of a group scored together — across the pool's threads
+ * (pool may be NULL). The loops are compiled for AVX-512 / AVX2 / baseline and
  * chosen by tk_kernel_level(); TK_LEVEL_SCALAR runs the baseline build (the reference). */
 #define TK_ATTENTION_MAX_HEAD_DIM 256 /* larger heads: nothing is computed */
 #define TK_KEY_BLOCK 64
