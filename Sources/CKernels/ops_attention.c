@@ -107,7 +107,7 @@ typedef struct {
     }                                                                                        \
     for (int i = 0; i < HD; i++) o[i] = oacc[i];
 
-/* inv = 1 / sum of s[p] = expf(s[p] - max) over p < n, s rewritten in place. Max and sum
+/* s[p] = e^(s[p] - max) (tk_exp_array) for p < n, in place, and inv = 1 / their sum. Max and sum
  * run in 16 independent lanes (vectorizable without reassociation flags; the lanes are
  * combined at the end, a fixed order, so results are deterministic). */
 #define SOFTMAX_INPLACE(s, n, inv)                                                         \
@@ -178,7 +178,7 @@ static void attend_avx512(const attention_job *j, int64_t t, int64_t h, float *s
  * its time waiting for the same 256 bytes per position once per head). Per head, every sum
  * is the per-head body's: scores s[p] = fma over i ascending of qs[i] * kt[i][p] from 0, the
  * same softmax, o[i] = fma over p ascending of (s[p] * inv) * v[p][i] from 0: the same bits
- * (a test compares a grouped call with one call per head). Head sizes that are a multiple of
+ * (a test compares it with the AVX2 build of the per-head body). Head sizes that are a multiple of
  * 16; the scores of a partial last block are computed whole (the cache is allocated in whole
  * blocks) and the lanes past the visible positions are never read. */
 #define GROUP_TILE 6
@@ -275,8 +275,13 @@ static void attend_group_avx512(const attention_job *j, int64_t t, int64_t kvh, 
         for (int64_t i = 0; i < hd; i++) qs[g * hd + i] = j->q[t * q_stride + (h0 + g) * hd + i] * scale;
     /* Tiles of at most GROUP_TILE heads, as even as possible (7 heads: 4 + 3). */
     const int64_t tiles = (group + GROUP_TILE - 1) / GROUP_TILE;
+    int64_t tile_heads[MAX_GROUP];
+    for (int64_t tile = 0, left = group; tile < tiles; tile++) {
+        tile_heads[tile] = (left + (tiles - tile) - 1) / (tiles - tile);
+        left -= tile_heads[tile];
+    }
     for (int64_t tile = 0, g0 = 0; tile < tiles; tile++) {
-        const int64_t gs = (group - g0 + (tiles - tile) - 1) / (tiles - tile);
+        const int64_t gs = tile_heads[tile];
         for (int64_t p0 = 0; p0 < n; p0 += TK_KEY_BLOCK)
             score_tiles[gs](qs + g0 * hd, kt, hd, p0, s + g0 * stride, stride);
         g0 += gs;
@@ -287,7 +292,7 @@ static void attend_group_avx512(const attention_job *j, int64_t t, int64_t kvh, 
     }
     float *out = j->out + t * q_stride + h0 * hd;
     for (int64_t tile = 0, g0 = 0; tile < tiles; tile++) {
-        const int64_t gs = (group - g0 + (tiles - tile) - 1) / (tiles - tile);
+        const int64_t gs = tile_heads[tile];
         for (int64_t d0 = 0; d0 < hd; d0 += 64) {
             const int nv = (int)((hd - d0 < 64 ? hd - d0 : 64) / 16);
             value_tiles[gs](s + g0 * stride, stride, inv + g0, v, kv_stride, n, d0, nv, out + g0 * hd, hd);
