@@ -17,6 +17,59 @@ public protocol TextGenerator: AnyObject {
     /// marked `.cancelled`). Throws on model errors (context overflow, I/O ...).
     func generate(_ request: GenerationRequest,
                   onEvent: (GenerationEvent) -> GenerationControl) throws -> GenerationResult
+
+    /// Teacher-forced scoring of a text the model did not write (`ScoringRequest`): each
+    /// token's log-probability and the model's own likeliest tokens there. A backend may leave
+    /// out the first tokens when they are what the last request scored after the same prompt
+    /// (pieces carry their byte offsets): variants of one text cost only their changed tails.
+    /// nil when the backend cannot (HTTP servers, the scripted model): callers then do without.
+    func score(_ request: ScoringRequest, onEvent: (GenerationEvent) -> GenerationControl) throws -> [ScoredPiece]?
+}
+
+extension TextGenerator {
+    public func score(_ request: ScoringRequest, onEvent: (GenerationEvent) -> GenerationControl) throws -> [ScoredPiece]? { nil }
+}
+
+/// Asks how likely each token of `continuation` is after `prompt`, as if the model had
+/// written it (the in-process engine; one batched pass).
+public struct ScoringRequest: Equatable, Sendable {
+    public var prompt: PromptInput
+    public var continuation: String
+    /// How many of the model's likeliest tokens to report at each position.
+    public var alternatives: Int
+    public init(prompt: PromptInput, continuation: String, alternatives: Int = 3) {
+        self.prompt = prompt
+        self.continuation = continuation
+        self.alternatives = alternatives
+    }
+}
+
+/// One token of a scored continuation.
+public struct ScoredPiece: Equatable, Sendable {
+    /// Where the token starts in the continuation's UTF-8 bytes, and how many bytes it has.
+    public var byteOffset: Int
+    public var byteCount: Int
+    public var logProbability: Double
+    /// The model's likeliest tokens at this position, most likely first (the scored token
+    /// itself may be among them).
+    public var alternatives: [Alternative]
+
+    public struct Alternative: Equatable, Sendable {
+        /// The token's text; nil for a control token (end of text …) or a piece of a character.
+        public var text: String?
+        public var logProbability: Double
+        public init(text: String?, logProbability: Double) {
+            self.text = text
+            self.logProbability = logProbability
+        }
+    }
+
+    public init(byteOffset: Int, byteCount: Int, logProbability: Double, alternatives: [Alternative]) {
+        self.byteOffset = byteOffset
+        self.byteCount = byteCount
+        self.logProbability = logProbability
+        self.alternatives = alternatives
+    }
 }
 
 public struct ChatMessage: Equatable, Sendable, Codable {
@@ -87,6 +140,10 @@ public struct GenerationRequest: Equatable, Sendable {
     public var constraint: DecodingConstraint?
     /// Ask for each generated token's log-probability (to rank candidates), where the backend can.
     public var wantsLogProbabilities = false
+    /// Text the answer is taken to start with: it follows the prompt as literal text (never
+    /// parsed for special tokens), is not generated and is not part of the result's `text`.
+    /// A backend that cannot continue a given start throws rather than ignore it.
+    public var answerPrefix = ""
     public init(prompt: PromptInput, maxTokens: Int = 512, sampling: SamplingOptions = .greedy,
                 stopStrings: [String] = []) {
         self.prompt = prompt

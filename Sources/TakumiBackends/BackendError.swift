@@ -20,6 +20,8 @@ public enum BackendError: Error, Equatable, CustomStringConvertible {
     case readTimedOut(url: String, seconds: Double)
     case malformedResponse(url: String, reason: String)
     case noModels(url: String)
+    /// The request asks for something this backend cannot do (it is refused, not ignored).
+    case unsupportedRequest(url: String, what: String)
     // takumi models pull
     case unknownModel(name: String, known: [String])
     case downloadFailed(name: String, detail: String)
@@ -53,6 +55,8 @@ public enum BackendError: Error, Equatable, CustomStringConvertible {
             return String(format: "the server at %@ sent nothing for %.0f s", url, seconds)
         case let .malformedResponse(url, reason):
             return "the server at \(url) sent a response that is not OpenAI-compatible: \(reason)"
+        case let .unsupportedRequest(url, what):
+            return "the server backend (\(url)) cannot \(what)"
         case let .noModels(url):
             return "the server at \(url) lists no models (/v1/models is empty); pass --model ID"
         case let .unknownModel(name, known):

@@ -68,7 +68,9 @@ public final class EngineTextGenerator: TextGenerator {
 
     public func generate(_ request: GenerationRequest,
                          onEvent: (GenerationEvent) -> GenerationControl) throws -> GenerationResult {
+        // A given start of the answer is literal text after the prompt (never special tokens).
         let tokens = try promptTokens(request.prompt)
+            + (request.answerPrefix.isEmpty ? [] : generator.tokenizer.encode(request.answerPrefix, parseSpecial: false))
         let s = request.sampling
         var sampler = Sampler(settings: SamplerSettings(
             temperature: Float(s.temperature), topK: s.topK, topP: Float(s.topP), minP: Float(s.minP),
@@ -108,5 +110,39 @@ public final class EngineTextGenerator: TextGenerator {
         result.reusedPromptTokens = out.reusedPromptTokens
         result.draftAcceptance = out.draftAcceptanceRate
         return result
+    }
+
+    public func score(_ request: ScoringRequest,
+                      onEvent: (GenerationEvent) -> GenerationControl) throws -> [ScoredPiece]? {
+        let tokenizer = generator.tokenizer
+        let prompt = try promptTokens(request.prompt)
+        let continuation = tokenizer.encode(request.continuation, parseSpecial: false)
+        var cancelled = false
+        guard let (first, scored) = try generator.score(promptTokens: prompt, continuation: continuation, top: request.alternatives,
+                                               onPrefill: { done, total in
+            if !cancelled, onEvent(.prefill(done: done, total: total)) == .stop { cancelled = true }
+            return !cancelled
+        }) else { return nil }
+        /// A token's text, when it is whole characters (nil: control token, piece of a character).
+        func text(_ id: Int32) -> String? {
+            guard !tokenizer.isControl(id) else { return nil }
+            return String(validatingUTF8Bytes: tokenizer.tokenBytes(id))
+        }
+        // Tokens the cache already held are not reported: offsets start after them.
+        var offset = continuation[..<first].reduce(0) { $0 + (tokenizer.isControl($1) ? 0 : tokenizer.tokenBytes($1).count) }
+        return scored.map { token in
+            let count = tokenizer.isControl(token.token) ? 0 : tokenizer.tokenBytes(token.token).count
+            defer { offset += count }
+            return ScoredPiece(byteOffset: offset, byteCount: count, logProbability: token.logProbability,
+                               alternatives: token.alternatives.map { .init(text: text($0.id), logProbability: $0.logProbability) })
+        }
+    }
+}
+
+extension String {
+    /// The bytes as a string when they are valid UTF-8 as a whole (nil otherwise).
+    init?(validatingUTF8Bytes bytes: [UInt8]) {
+        guard let text = String(bytes: bytes, encoding: .utf8), Array(text.utf8) == bytes else { return nil }
+        self = text
     }
 }

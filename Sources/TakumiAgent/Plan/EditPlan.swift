@@ -58,6 +58,9 @@ public struct PlannedTarget: Equatable, Sendable {
     public var regions: [ShownRegion]?
     /// One line per definition of the file not shown ("L120 def chunked(iterable, n)").
     public var outline: [String]
+    /// Qualified names of the definitions the evidence points at (the failing run, the
+    /// instruction's names), whether the file is shown whole or as regions.
+    public var focus: [String] = []
 
     public var isWhole: Bool { regions == nil }
 }

@@ -125,7 +125,27 @@ public final class EditPlanner {
         }
         plan.references = evidence.testFunctions
 
+        /// What points at parts of `target`: the failing run's lines, names and words of the request.
+        func fileEvidence(_ target: PlannedTarget) -> RegionChooser.Evidence {
+            var fileEvidence = RegionChooser.Evidence()
+            fileEvidence.tracebackLines = evidence.locations.filter { $0.path == target.path }.map(\.line)
+            fileEvidence.instructionNames = codeNames
+            fileEvidence.instructionPlainNames = identifiers.subtracting(codeNames)
+            fileEvidence.testNames = evidence.usedNames
+            fileEvidence.instructionWords = words
+            return fileEvidence
+        }
+        // Regions the room for them allows: about 40 % of the window, split across targets.
+        let available = request.contextTokens - marginTokens
+        let regionAllowance = max(256, min(3000, available * 2 / 5) / max(1, targets.count))
+        func chooseRegions(_ target: PlannedTarget) -> RegionChooser.Choice {
+            RegionChooser().choose(path: target.path, text: target.text, evidence: fileEvidence(target),
+                                   allowance: regionAllowance, outlineAllowance: 350, counter: counter)
+        }
+
         if wantWhole {
+            // A file shown whole still has a focus: the definitions the evidence points at.
+            for i in targets.indices { targets[i].focus = chooseRegions(targets[i]).regions.flatMap(\.definitions) }
             let shown = targets.reduce(0) { $0 + counter.countTokens($1.text) }
             let room = answerRoom(shown)
             plan.targets = targets
@@ -137,23 +157,14 @@ public final class EditPlanner {
             plan.notes.append("the whole file does not fit the context: showing regions")
         }
 
-        // Regions: each target gets a share of what is left after a fixed part for tests and output.
-        let available = request.contextTokens - marginTokens
-        // Room for regions ≈ 40 % of the window, split across targets; the answer gets as much.
-        let regionAllowance = max(256, min(3000, available * 2 / 5) / max(1, targets.count))
+        // Regions: each target gets its share (above); the answer gets about as much.
         var allWhole = true
         plan.targets = targets.map { target in
             var target = target
-            var fileEvidence = RegionChooser.Evidence()
-            fileEvidence.tracebackLines = evidence.locations.filter { $0.path == target.path }.map(\.line)
-            fileEvidence.instructionNames = codeNames
-            fileEvidence.instructionPlainNames = identifiers.subtracting(codeNames)
-            fileEvidence.testNames = evidence.usedNames
-            fileEvidence.instructionWords = words
-            let choice = RegionChooser().choose(path: target.path, text: target.text, evidence: fileEvidence,
-                                                allowance: regionAllowance, outlineAllowance: 350, counter: counter)
+            let choice = chooseRegions(target)
             target.regions = choice.regions
             target.outline = choice.outline
+            target.focus = choice.regions.flatMap(\.definitions)
             if !choice.wholeDefinitions { allWhole = false }
             return target
         }

@@ -20,11 +20,14 @@ public struct EditAttempt: Equatable, Sendable, Codable {
     public var reusedPromptTokens: Int?
     /// Share of prompt-lookup draft tokens accepted, when drafting ran.
     public var draftAcceptance: Double?
+    /// How a candidate that is no chat answer was made (`FillInMiddleRepair`; round 0).
+    public var origin: String?
 
     enum CodingKeys: String, CodingKey {
         case answer, diff, error, test, accepted, round
         case promptTokens = "prompt_tokens", generatedTokens = "generated_tokens", generationSeconds = "generation_s"
         case meanLogProbability = "mean_logprob", reusedPromptTokens = "reused_prompt_tokens", draftAcceptance = "draft_acceptance"
+        case origin
     }
 }
 

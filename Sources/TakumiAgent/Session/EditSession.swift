@@ -10,6 +10,10 @@ public struct EditOptions: Sendable {
     /// When an answer copies the code back unchanged: answers forked from it at most this
     /// many places where the model doubted a copied token (`CopyForks`; in-process engine).
     public var forks = 4
+    /// Before the chat rounds (with a test gate only): fixes the model writes in its
+    /// fill-in-the-middle format for the functions the plan focuses on (`FillInMiddleRepair`;
+    /// a backend that cannot score skips them). At most this many are tested; 0: none.
+    public var fillInMiddleCandidates = 8
     public var temperature = 0.0
     public var testTimeout = 300.0
     public var dryRun = false
@@ -73,7 +77,66 @@ public final class EditSession {
 
         let stubsFail = plan.baseline.map { !$0.passed && ($0.output + $0.outputTail).contains("NotImplementedError") } ?? false
 
+        /// Tests `changes` on an isolated copy: (passed, the report), nil without a test gate.
+        /// Failing tests still pass the change when it fixes some of the failing tests and
+        /// breaks none (`judgeAgainstBaseline`).
+        func runTests(_ changes: [EditedFile], label: String, number: Int) throws -> (Bool, TestReport)? {
+            guard let tester else { return nil }
+            try checkCancelled()
+            onProgress("\(label): running \(tester.command) on an isolated copy")
+            let test = try tester.run(candidate: changes)
+            try checkCancelled()
+            var passed = test.passed
+            if !passed {
+                // A baseline helps only to judge per-test results; a timed-out candidate has none.
+                if report.baseline == nil && !test.timedOut {
+                    onProgress("\(label): tests failed; checking whether they fail without the change")
+                    report.baseline = try tester.run(candidate: [])
+                }
+                passed = EditSession.judgeAgainstBaseline(candidate: test, baseline: report.baseline)
+            }
+            onProgress("\(label): tests \(passed ? "passed" : "failed") (exit \(test.exitCode), \(String(format: "%.1f", test.durationSeconds)) s)")
+            onEvent(.test(number: number, passed: passed, report: test))
+            return (passed, test)
+        }
+
+        // The model's own fill-in-the-middle fixes first: only the tests can accept them.
+        if tester != nil, options.fillInMiddleCandidates > 0 {
+            onEvent(.attempt(number: 0, format: "fill-in-the-middle"))
+            var tested = 0
+            repairs: for target in plan.targets {
+                for candidate in try fillInMiddleCandidates(target) {
+                    guard tested < options.fillInMiddleCandidates, let snapshot = target.snapshot else { break repairs }
+                    tested += 1
+                    let label = "fill-in-the-middle candidate \(tested)"
+                    onProgress("\(label): \(candidate.origin)")
+                    let changes = [EditedFile(path: target.path, kind: .modified, before: snapshot, after: Data(candidate.text.utf8),
+                                              beforeText: target.text, afterText: candidate.text)]
+                    var attempt = EditAttempt(answer: "", diff: try diff(changes, root: root), error: nil, test: nil, accepted: false,
+                                              promptTokens: 0, generatedTokens: 0, generationSeconds: 0)
+                    attempt.round = 0
+                    attempt.origin = candidate.origin
+                    if stubsFail {
+                        do { try EditSession.checkStubsWritten(changes) } catch let error as AgentError {
+                            attempt.error = error.description
+                            report.attempts.append(attempt)
+                            continue
+                        }
+                    }
+                    let outcome = try runTests(changes, label: label, number: 0)
+                    attempt.test = outcome?.1
+                    attempt.accepted = outcome?.0 == true
+                    report.attempts.append(attempt)
+                    if attempt.accepted {
+                        accepted = changes
+                        break repairs
+                    }
+                }
+            }
+        }
+
         rounds: for number in 1...max(1, options.attempts) {
+            if accepted != nil { break }
             try checkCancelled()
             onEvent(.attempt(number: number, format: format.rawValue))
             onProgress("attempt \(number)/\(options.attempts): asking \(generator.modelDescription) (\(format.rawValue))")
@@ -112,23 +175,8 @@ public final class EditSession {
                 }
                 attempt.diff = try diff(changes, root: root)
 
-                if let tester {
-                    try checkCancelled()
-                    onProgress("\(label): running \(tester.command) on an isolated copy")
-                    let test = try tester.run(candidate: changes)
+                if let (passed, test) = try runTests(changes, label: label, number: number) {
                     attempt.test = test
-                    try checkCancelled()
-                    var passed = test.passed
-                    if !passed {
-                        // A baseline helps only to judge per-test results; a timed-out candidate has none.
-                        if report.baseline == nil && !test.timedOut {
-                            onProgress("\(label): tests failed; checking whether they fail without the change")
-                            report.baseline = try tester.run(candidate: [])
-                        }
-                        passed = EditSession.judgeAgainstBaseline(candidate: test, baseline: report.baseline)
-                    }
-                    onProgress("\(label): tests \(passed ? "passed" : "failed") (exit \(test.exitCode), \(String(format: "%.1f", test.durationSeconds)) s)")
-                    onEvent(.test(number: number, passed: passed, report: test))
                     if !passed {
                         report.attempts.append(attempt)
                         if feedback == nil {
@@ -191,6 +239,17 @@ public final class EditSession {
             onEvent(.applied(files: report.files))
         }
         return report
+    }
+
+    /// Fill-in-the-middle candidates for one target: the functions of its focus, when the file
+    /// is UTF-8 text (what is tested is written back as UTF-8 bytes).
+    private func fillInMiddleCandidates(_ target: PlannedTarget) throws -> [RepairCandidate] {
+        guard let snapshot = target.snapshot, String(data: snapshot, encoding: .utf8) == target.text,
+              !target.focus.isEmpty else { return [] }
+        let repair = FillInMiddleRepair(generator: generator, cancellation: cancellation)
+        repair.onProgress = onProgress
+        return try repair.candidates(path: target.path, text: target.text, definitions: target.focus,
+                                     references: plan.references.filter { $0.path != target.path })
     }
 
     /// The conversation for the next attempt: the first prompt, then the last exchange if it

@@ -105,6 +105,9 @@ public final class OpenAITextGenerator: TextGenerator, @unchecked Sendable {
 
     public func generate(_ request: GenerationRequest,
                          onEvent: (GenerationEvent) -> GenerationControl) throws -> GenerationResult {
+        guard request.answerPrefix.isEmpty else {
+            throw BackendError.unsupportedRequest(url: endpoint.display, what: "continue a given start of the answer")
+        }
         switch request.prompt {
         case let .chat(messages):
             var body = commonFields(request)
