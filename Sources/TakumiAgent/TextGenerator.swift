@@ -24,10 +24,15 @@ public protocol TextGenerator: AnyObject {
     /// (pieces carry their byte offsets): variants of one text cost only their changed tails.
     /// nil when the backend cannot (HTTP servers, the scripted model): callers then do without.
     func score(_ request: ScoringRequest, onEvent: (GenerationEvent) -> GenerationControl) throws -> [ScoredPiece]?
+
+    /// Whether `score` answers and `GenerationRequest.answerPrefix` is honored (what
+    /// `FillInMiddleRepair` needs).
+    var canScore: Bool { get }
 }
 
 extension TextGenerator {
     public func score(_ request: ScoringRequest, onEvent: (GenerationEvent) -> GenerationControl) throws -> [ScoredPiece]? { nil }
+    public var canScore: Bool { false }
 }
 
 /// Asks how likely each token of `continuation` is after `prompt`, as if the model had

@@ -112,6 +112,8 @@ public final class EngineTextGenerator: TextGenerator {
         return result
     }
 
+    public var canScore: Bool { true }
+
     public func score(_ request: ScoringRequest,
                       onEvent: (GenerationEvent) -> GenerationControl) throws -> [ScoredPiece]? {
         let tokenizer = generator.tokenizer

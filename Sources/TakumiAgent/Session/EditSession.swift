@@ -101,7 +101,7 @@ public final class EditSession {
         }
 
         // The model's own fill-in-the-middle fixes first: only the tests can accept them.
-        if tester != nil, options.fillInMiddleCandidates > 0 {
+        if tester != nil, options.fillInMiddleCandidates > 0, generator.canScore {
             onEvent(.attempt(number: 0, format: "fill-in-the-middle"))
             var tested = 0
             repairs: for target in plan.targets {

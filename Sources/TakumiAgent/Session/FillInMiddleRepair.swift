@@ -44,7 +44,7 @@ public final class FillInMiddleRepair {
     /// (natural log: 0.5 is 1.65 times).
     public var minimumDoubt = 0.5
     /// Sampled bodies for a stub besides the greedy one.
-    public var stubSamples = 2
+    public var stubSamples = 5
     /// Longest body written for a stub or a whole body (tokens).
     public var bodyTokens = 512
     public var onProgress: (String) -> Void = { _ in }
@@ -59,17 +59,29 @@ public final class FillInMiddleRepair {
     public func candidates(path: String, text: String, definitions: [String],
                            references: [ReferenceExcerpt]) throws -> [RepairCandidate] {
         let structure = CodeStructure(text: text, path: path)
-        guard structure.family != nil else { return [] }
+        guard generator.canScore, structure.family != nil else { return [] }
         let lines = text.components(separatedBy: "\n")
         let context = contextFiles(references)
-        var result: [RepairCandidate] = []
-        var seen: Set<String> = [text]
+        var stubs: [[RepairCandidate]] = [], others: [[RepairCandidate]] = []
+        var done: Set<Int> = []   // header lines (a name may be asked for twice)
         for name in definitions {
             for definition in structure.definitions(named: name) where definition.kind == .function {
+                guard done.insert(definition.headerLine).inserted,
+                      let function = FunctionBody(definition, structure: structure, lineCount: lines.count) else { continue }
                 try checkCancelled()
-                guard let function = FunctionBody(definition, structure: structure, lineCount: lines.count) else { continue }
                 let found = try candidates(for: function, name: definition.name, path: path, lines: lines, context: context)
-                for candidate in found where seen.insert(candidate.text).inserted { result.append(candidate) }
+                if function.isStub { stubs.append(found) } else { others.append(found) }
+            }
+        }
+        // Stubs first (a stub is surely to be written); then the functions' best candidates
+        // in turn, so one long function does not use up the tests before another is tried.
+        var result: [RepairCandidate] = []
+        var seen: Set<String> = [text]
+        for group in [stubs, others] {
+            for rank in 0..<(group.map(\.count).max() ?? 0) {
+                for list in group where rank < list.count && seen.insert(list[rank].text).inserted {
+                    result.append(list[rank])
+                }
             }
         }
         return result
@@ -90,7 +102,7 @@ public final class FillInMiddleRepair {
         let completer = FillInMiddleCompleter(generator: generator)
         // The middle is the whole function from its header: a wrong default in the signature
         // is a bug as much as a wrong operator in the body.
-        let before = lines[..<function.header].joined(separator: "\n") + "\n"
+        let before = function.header == 0 ? "" : lines[..<function.header].joined(separator: "\n") + "\n"
         let after = lines[function.lines.upperBound...].joined(separator: "\n")
         let original = lines[function.header..<function.lines.upperBound].joined(separator: "\n") + "\n"
         let head = lines[function.header..<function.lines.lowerBound].joined(separator: "\n") + "\n"   // header + docstring
@@ -100,7 +112,9 @@ public final class FillInMiddleRepair {
         /// The file with `middle` (whole lines, ending in a newline) in place of the function.
         func file(_ middle: String) -> String { before + middle + after }
 
-        if function.isStub {
+        if let stubLine = function.stubStatement {
+            // Everything above the stub's statement stays: header, docstring, comments.
+            let head = lines[function.header..<stubLine].joined(separator: "\n") + "\n"
             var bodies: [String] = []
             for index in 0...max(0, stubSamples) {
                 try checkCancelled()
@@ -132,9 +146,6 @@ public final class FillInMiddleRepair {
             // model wants after the function's last line are no fix).
             if token.filter({ !$0.isWhitespace }) == here.filter({ !$0.isWhitespace }) { continue }
             let gap = best.logProbability - piece.logProbability
-            if ProcessInfo.processInfo.environment["TAKUMI_DEBUG_REPAIR"] != nil {
-                FileHandle.standardError.write(Data("DOUBT \(piece.byteOffset) \(here.debugDescription) \(token.debugDescription) \(gap)\n".utf8))
-            }
             // A name used here for the first time is the author's choice, not a mistake.
             if FillInMiddleRepair.introducesName(originalBytes, at: piece.byteOffset, count: end - piece.byteOffset, before: before) { continue }
             if gap >= minimumDoubt { doubts.append(Doubt(offset: piece.byteOffset, count: end - piece.byteOffset, token: token, gap: gap)) }
@@ -183,9 +194,6 @@ public final class FillInMiddleRepair {
                   seen.insert(middle).inserted else { continue }
             try checkCancelled()
             guard let gain = try likelihoodGain(middle, original: original, scored: scored, prompt: prompt) else { continue }
-            if ProcessInfo.processInfo.environment["TAKUMI_DEBUG_REPAIR"] != nil {
-                FileHandle.standardError.write(Data("RANK \(gain) \(proposal.origin)\n".utf8))
-            }
             ranked.append((RepairCandidate(path: path, text: file(middle),
                                            origin: String(format: "fill-in-the-middle: %@ (%+.1f nats)", proposal.origin, gain)), gain))
         }
@@ -250,7 +258,7 @@ public final class FillInMiddleRepair {
         return false
     }
 
-    /// One FIM generation; with `stopAfterLines`, it stops once that many lines are complete.
+    /// One FIM generation; with `stopAfterLines`, it stops once that many non-blank lines are complete.
     private func write(_ prompt: PromptInput, answerPrefix: String, temperature: Double, seed: UInt64,
                        maxTokens: Int, stopAfterLines: Int?) throws -> GenerationResult {
         var sampling = SamplingOptions()
@@ -264,7 +272,9 @@ public final class FillInMiddleRepair {
             if cancellation.isCancelled { return .stop }
             if case let .text(piece) = event, let limit = stopAfterLines {
                 text += piece
-                if text.filter({ $0 == "\n" }).count >= limit { return .stop }
+                // Blank lines do not count: the model often puts a few before what comes next.
+                if text.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+                    .filter({ !CodeStructure.isBlank(String($0)) }).count >= limit { return .stop }
             }
             return .continue
         }
@@ -285,171 +295,5 @@ public final class FillInMiddleRepair {
 
     private func checkCancelled() throws {
         if cancellation.isCancelled { throw AgentError.cancelled }
-    }
-}
-
-/// The lines of a function that the model rewrites: after the header (and a Python
-/// docstring), up to the end (for brace languages, before the closing brace's line).
-struct FunctionBody {
-    /// 0-based line indices: the header's line, and the body's lines.
-    var header: Int
-    var lines: Range<Int>
-    /// A Python docstring's lines (between the header and the body).
-    var docstring: Range<Int>?
-    var indent: Int
-    var family: CodeStructure.Family
-    var isStub: Bool
-
-    init?(_ definition: CodeDefinition, structure: CodeStructure, lineCount: Int) {
-        let source = structure.lines
-        let end = min(definition.range.upperBound, source.count, lineCount)
-        guard let family = structure.family, definition.headerLine < end else { return nil }
-        var start: Int
-        var stop = end
-        switch family {
-        case .python:
-            guard let first = PythonBody.firstStatement(source, header: definition.headerLine, end: end) else { return nil }
-            docstring = PythonBody.docstring(source, header: definition.headerLine, end: end)
-            start = docstring?.upperBound ?? first
-        case .braces:
-            guard let open = (definition.headerLine..<end).first(where: { source[$0].contains("{") }) else { return nil }
-            start = open + 1
-            stop = end - 1   // the closing brace's line stays
-        }
-        while start < stop, CodeStructure.isBlank(source[start]) { start += 1 }
-        guard start < stop else { return nil }
-        header = definition.headerLine
-        lines = start..<stop
-        indent = CodeStructure.indentation(of: source[start])
-        self.family = family
-        let statements = source[start..<stop].map { $0.trimmingCharacters(in: .whitespaces) }
-            .filter { !$0.isEmpty && !$0.hasPrefix("#") && !$0.hasPrefix("//") }
-        isStub = statements.count == 1 && (statements[0].hasPrefix("raise NotImplementedError")
-            || statements[0].contains("unimplemented!") || statements[0].contains("todo!()"))
-    }
-
-    /// A changed function (header and body) as whole lines, its body cut as `clean` cuts one.
-    func cleanFunction(_ text: String) -> String {
-        let headLines = lines.lowerBound - header
-        let all = text.components(separatedBy: "\n")
-        guard all.count > headLines else { return text }
-        let head = all[..<headLines].joined(separator: "\n") + "\n"
-        return head + clean(all[headLines...].joined(separator: "\n"))
-    }
-
-    /// A written body as whole lines: for Python, cut where the code leaves the body's
-    /// indentation (the model went on past the function); trailing blank lines dropped; one
-    /// final newline.
-    func clean(_ text: String) -> String {
-        var lines = text.components(separatedBy: "\n")
-        if family == .python {
-            if let out = lines.indices.first(where: { i in
-                !CodeStructure.isBlank(lines[i]) && CodeStructure.indentation(of: lines[i]) < indent
-            }) { lines = Array(lines[..<out]) }
-        }
-        while let last = lines.last, CodeStructure.isBlank(last) { lines.removeLast() }
-        return lines.isEmpty ? "" : lines.joined(separator: "\n") + "\n"
-    }
-}
-
-/// Where the lines a fork wrote meet the original lines again.
-enum LineResync {
-    /// The new body: the original's lines before the fork's line, the lines written from the
-    /// fork on up to the first written line that equals an original line at or after the
-    /// fork's line (at most 3 lines on), then the original from that line. `head` is the
-    /// original text before the fork; `written` what follows it in the new text. When the
-    /// model ended the body (`finished`), its end meets the original's end. nil when they
-    /// never meet.
-    /// A written line indented less than the body (`bodyIndent` columns) is past the body's end.
-    static func splice(original: String, head: String, written: String, finished: Bool, bodyIndent: Int) -> String? {
-        let originalLines = original.components(separatedBy: "\n").dropLast().map { String($0) }   // ends with "\n"
-        let headLines = head.components(separatedBy: "\n")
-        let forkLine = headLines.count - 1                       // the line the fork is in
-        let lineStart = headLines.last ?? ""
-        var newLines = (lineStart + written).components(separatedBy: "\n")
-        // The last piece is a line still being written unless the model finished.
-        let complete = finished ? newLines.count : newLines.count - 1
-        if finished, newLines.last.map(CodeStructure.isBlank) == true { newLines.removeLast() }
-        guard forkLine < originalLines.count else { return nil }
-        let kept = originalLines[..<forkLine]
-        let window = forkLine...min(forkLine + 3, originalLines.count)
-        // Written line j+1 meeting original line m: the new lines are 0...j.
-        for j in 0..<max(0, min(complete, newLines.count) - 1) {
-            let next = newLines[j + 1]
-            guard !CodeStructure.isBlank(next) else { continue }
-            if let m = window.first(where: { $0 < originalLines.count && originalLines[$0] == next }) {
-                let body = Array(kept) + newLines[0...j] + originalLines[m...]
-                return body.joined(separator: "\n") + "\n"
-            }
-            if CodeStructure.indentation(of: next) < bodyIndent {   // the model went on past the body's end
-                return (Array(kept) + newLines[0...j]).joined(separator: "\n") + "\n"
-            }
-        }
-        if finished {
-            return (Array(kept) + newLines).joined(separator: "\n") + "\n"
-        }
-        return nil
-    }
-}
-
-/// Which bytes of a function's text are code worth doubting: not a docstring, not a comment
-/// line, not the words of a message string (a literal of three or more words: prose, where a
-/// small model disagrees with every other word). Short literals stay code: a format
-/// (`"{0:>%ds}"`) or a pattern (`r"_id$"`) can be the bug.
-struct CodeMask {
-    private var prose: [Bool]
-    private let whitespace: [Bool]
-
-    init(_ text: String, function: FunctionBody) {
-        let bytes = Array(text.utf8)
-        prose = [Bool](repeating: false, count: bytes.count)
-        whitespace = bytes.map { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
-        var lineStart = 0
-        var lineIndex = function.header
-        for (i, byte) in bytes.enumerated() where byte == UInt8(ascii: "\n") || i == bytes.count - 1 {
-            let end = byte == UInt8(ascii: "\n") ? i : i + 1
-            let line = Array(bytes[lineStart..<end])
-            let trimmed = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespaces)
-            let isDocstring = function.docstring?.contains(lineIndex) == true
-            if isDocstring || trimmed.hasPrefix("#") || trimmed.hasPrefix("//") || trimmed.hasPrefix("/*") || trimmed.hasPrefix("*") {
-                for k in lineStart...min(i, bytes.count - 1) { prose[k] = true }
-            } else {
-                for range in CodeMask.proseLiterals(line) {
-                    for k in range { prose[lineStart + k] = true }
-                }
-            }
-            lineStart = i + 1
-            lineIndex += 1
-        }
-    }
-
-    /// Whether the token at `offset` is code: judged by its first byte that is not white space.
-    func isCode(_ offset: Int, count: Int) -> Bool {
-        let first = (offset..<min(offset + max(count, 1), prose.count)).first { !whitespace[$0] } ?? offset
-        return first < prose.count && !prose[first]
-    }
-
-    /// Byte ranges (within `line`) of string literals holding three or more words.
-    static func proseLiterals(_ line: [UInt8]) -> [Range<Int>] {
-        var result: [Range<Int>] = []
-        var i = 0
-        while i < line.count {
-            let c = line[i]
-            guard c == UInt8(ascii: "\"") || c == UInt8(ascii: "'") || c == UInt8(ascii: "`") else {
-                if c == UInt8(ascii: "#") { break }   // a trailing comment
-                i += 1
-                continue
-            }
-            var j = i + 1
-            while j < line.count, line[j] != c {
-                j += line[j] == UInt8(ascii: "\\") ? 2 : 1
-            }
-            let literal = i..<min(j + 1, line.count)
-            let words = String(decoding: line[(i + 1)..<min(j, line.count)], as: UTF8.self)
-                .split(whereSeparator: { $0 == " " }).count
-            if words >= 3 { result.append(literal) }
-            i = j + 1
-        }
-        return result
     }
 }

@@ -35,9 +35,10 @@ extension Generator {
         if let store = snapshots, promptTokens.count - 1 - common >= store.minimumTokens {
             common = max(common, session.restoreSnapshotPrefix(of: promptTokens, limit: promptTokens.count - 1, from: store))
         }
-        // Rows start at `start` (at the latest the last prompt token): row j of the inputs
-        // full[start..<count-1] predicts full[start + 1 + j].
-        let start = min(max(common, promptTokens.count - 1), full.count - 1)
+        // Rows start at `start`, the last cached token at the latest (its row predicts the
+        // first token not cached) and the last prompt token at the earliest: row j of the
+        // inputs full[start..<count-1] predicts full[start + 1 + j].
+        let start = min(max(common - 1, promptTokens.count - 1), full.count - 1)
         if common < promptTokens.count - 1 {
             session.truncate(to: common)
             guard try session.evaluate(Array(full[common..<start]), progress: onPrefill) else { return nil }

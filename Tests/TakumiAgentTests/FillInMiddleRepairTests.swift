@@ -1,0 +1,213 @@
+import Foundation
+import Testing
+import TakumiGit
+@testable import TakumiAgent
+
+/// A model that "knows" one text: scoring a continuation, every byte is a token; a byte that
+/// agrees with the known text (while all before it agreed) is likely, a differing one is
+/// unlikely and the known byte is the model's choice there; generation writes the rest of the
+/// known text after the answer's given start. Chat requests get `chatAnswer`.
+final class KnowingGenerator: TextGenerator {
+    var known: String
+    var chatAnswer: String
+    var requests: [GenerationRequest] = []
+    var scorings: [ScoringRequest] = []
+    init(known: String, chatAnswer: String = "no idea") {
+        self.known = known
+        self.chatAnswer = chatAnswer
+    }
+
+    var modelDescription: String { "knowing" }
+    var canScore: Bool { true }
+    func countTokens(_ text: String) -> Int { text.utf8.count / 4 + 1 }
+
+    func generate(_ request: GenerationRequest, onEvent: (GenerationEvent) -> GenerationControl) throws -> GenerationResult {
+        requests.append(request)
+        var text = chatAnswer
+        if case .fillInMiddle = request.prompt {
+            text = known.hasPrefix(request.answerPrefix) ? String(known.dropFirst(request.answerPrefix.count)) : ""
+        }
+        var finish = GenerationResult.FinishReason.endOfTurn
+        for character in text where onEvent(.text(String(character))) == .stop { finish = .cancelled; break }
+        return GenerationResult(text: text, promptTokens: 10, generatedTokens: text.count, finishReason: finish,
+                                prefillSeconds: 0, decodeSeconds: 0)
+    }
+
+    func score(_ request: ScoringRequest, onEvent: (GenerationEvent) -> GenerationControl) throws -> [ScoredPiece]? {
+        scorings.append(request)
+        let text = Array(request.continuation.utf8), knownBytes = Array(known.utf8)
+        var agreeing = true
+        return text.indices.map { i in
+            let expected: UInt8? = agreeing && i < knownBytes.count ? knownBytes[i] : nil
+            defer { if expected != text[i] { agreeing = false } }
+            guard let expected else {
+                return ScoredPiece(byteOffset: i, byteCount: 1, logProbability: -1,
+                                   alternatives: [.init(text: String(decoding: [text[i]], as: UTF8.self), logProbability: -1)])
+            }
+            let best = ScoredPiece.Alternative(text: String(decoding: [expected], as: UTF8.self), logProbability: -0.1)
+            return ScoredPiece(byteOffset: i, byteCount: 1, logProbability: expected == text[i] ? -0.1 : -5, alternatives: [best])
+        }
+    }
+}
+
+@Suite struct FillInMiddleRepairTests {
+    static let buggy = "import os\n\n\ndef add(a, b):\n    \"\"\"Adds.\"\"\"\n    return a - b\n\n\ndef sub(a, b):\n    return a - b\n"
+    static let fixedAdd = "def add(a, b):\n    \"\"\"Adds.\"\"\"\n    return a + b\n"
+
+    @Test func theDoubtedTokenIsReplacedByTheModelsOwn() throws {
+        let generator = KnowingGenerator(known: Self.fixedAdd)
+        let candidates = try FillInMiddleRepair(generator: generator)
+            .candidates(path: "calc.py", text: Self.buggy, definitions: ["add"], references: [])
+        let first = try #require(candidates.first)
+        #expect(first.text == Self.buggy.replacingOccurrences(of: "    \"\"\"Adds.\"\"\"\n    return a - b", with: "    \"\"\"Adds.\"\"\"\n    return a + b"))
+        #expect(first.origin.contains("add line 3: '+' for '-'"))
+        // The prompt cuts the whole function out: the file before it, the file after it.
+        guard case let .fillInMiddle(prefix, suffix, path, _) = try #require(generator.scorings.first).prompt else {
+            Issue.record("not a fill-in-the-middle prompt"); return
+        }
+        #expect(prefix == "import os\n\n\n")
+        #expect(suffix.hasPrefix("\n\ndef sub(a, b):"))
+        #expect(path == "calc.py")
+        #expect(generator.scorings.first?.continuation == Self.fixedAdd.replacingOccurrences(of: "+", with: "-"))
+    }
+
+    @Test func aStubGetsTheBodyTheModelWritesInPlace() throws {
+        let stub = "def add(a, b):\n    \"\"\"Adds.\"\"\"\n    raise NotImplementedError\n\n\nX = 1\n"
+        let generator = KnowingGenerator(known: Self.fixedAdd + "\n\nX = 1\n")   // it would go on past the body
+        let candidates = try FillInMiddleRepair(generator: generator)
+            .candidates(path: "calc.py", text: stub, definitions: ["add"], references: [])
+        #expect(candidates.map(\.text) == [Self.fixedAdd + "\n\nX = 1\n"])
+        #expect(generator.scorings.isEmpty, "a stub is written, not scored")
+        #expect(generator.requests.allSatisfy { $0.answerPrefix == "def add(a, b):\n    \"\"\"Adds.\"\"\"\n" })
+    }
+
+    @Test func nothingWithoutAScoringBackendOrAStructure() throws {
+        let scripted = ScriptedGenerator(["x"])
+        #expect(try FillInMiddleRepair(generator: scripted).candidates(path: "calc.py", text: Self.buggy, definitions: ["add"], references: []).isEmpty)
+        #expect(scripted.requests.isEmpty)
+        let knowing = KnowingGenerator(known: Self.fixedAdd)
+        #expect(try FillInMiddleRepair(generator: knowing).candidates(path: "notes.txt", text: Self.buggy, definitions: ["add"], references: []).isEmpty)
+        #expect(try FillInMiddleRepair(generator: knowing).candidates(path: "calc.py", text: Self.buggy, definitions: ["nope"], references: []).isEmpty)
+    }
+
+    @Test func aCorrectFunctionGivesNoCandidate() throws {
+        let fixed = Self.buggy.replacingOccurrences(of: "\"\"\"Adds.\"\"\"\n    return a - b", with: "\"\"\"Adds.\"\"\"\n    return a + b")
+        let candidates = try FillInMiddleRepair(generator: KnowingGenerator(known: Self.fixedAdd))
+            .candidates(path: "calc.py", text: fixed, definitions: ["add"], references: [])
+        #expect(candidates.isEmpty)
+    }
+
+    // MARK: where written lines meet the original again
+
+    static let original = "    x = 1\n    y = 2\n    return x + y\n"
+
+    @Test func aChangedLineMeetsTheNextOne() {
+        let body = LineResync.splice(original: Self.original, head: "    x = ", written: "3\n    y = 2\n    ret", finished: false, bodyIndent: 4)
+        #expect(body == "    x = 3\n    y = 2\n    return x + y\n")
+    }
+
+    @Test func anAddedLineMeetsTheLineItWasPutBefore() {
+        let body = LineResync.splice(original: Self.original, head: "    x = 1\n", written: "    x += 1\n    y = 2\n", finished: false, bodyIndent: 4)
+        #expect(body == "    x = 1\n    x += 1\n    y = 2\n    return x + y\n")
+    }
+
+    @Test func aDroppedLineIsSkipped() {
+        let body = LineResync.splice(original: Self.original, head: "    x = 1\n    ", written: "return x + y\n", finished: true, bodyIndent: 4)
+        #expect(body == "    x = 1\n    return x + y\n")
+    }
+
+    @Test func writingPastTheFunctionEndsIt() {
+        let body = LineResync.splice(original: Self.original, head: "    x = 1\n    y = 2\n    return x ", written: "* y\n\n\ndef other():\n", finished: false, bodyIndent: 4)
+        #expect(body == "    x = 1\n    y = 2\n    return x * y\n\n\n", "the blank lines go with the cleaning")
+    }
+
+    @Test func linesThatNeverMeetGiveNothing() {
+        #expect(LineResync.splice(original: Self.original, head: "    x = ", written: "5\n    z = 7\n    w", finished: false, bodyIndent: 4) == nil)
+    }
+
+    // MARK: what is doubted
+
+    @Test func docstringsCommentsAndMessagesAreNotCode() throws {
+        let text = "def f(a):\n    \"\"\"Doc.\"\"\"\n    # a comment here\n    raise ValueError('this is a message')\n    return re.sub(r\"_id$\", \"\", a)\n"
+        let structure = CodeStructure(text: text, path: "f.py")
+        let function = try #require(FunctionBody(structure.definitions[0], structure: structure, lineCount: 6))
+        #expect(function.header == 0 && function.lines == 2..<5 && function.docstring == 1..<2 && !function.isStub)
+        let mask = CodeMask(text, function: function)
+        func offset(_ needle: String) -> Int { text.utf8.count - text.components(separatedBy: needle).dropFirst().joined(separator: needle).utf8.count - needle.utf8.count }
+        #expect(mask.isCode(offset("(a)"), count: 1))
+        #expect(!mask.isCode(offset("Doc"), count: 1))
+        #expect(!mask.isCode(offset("comment"), count: 1))
+        #expect(!mask.isCode(offset("message"), count: 1))
+        #expect(!mask.isCode(offset("    # a"), count: 6), "judged by the token's first byte that is not a space")
+        #expect(mask.isCode(offset("_id$"), count: 1), "a short literal (a pattern) can be the bug")
+        #expect(mask.isCode(offset("ValueError"), count: 1))
+    }
+
+    @Test func aNewNameIsTheAuthorsChoice() {
+        let body = Array("    total = 0\n    return total + count\n".utf8)
+        func at(_ word: String) -> Int { String(decoding: body, as: UTF8.self).components(separatedBy: word)[0].utf8.count }
+        #expect(FillInMiddleRepair.introducesName(body, at: at("total"), count: 5, before: "def f(count):\n"))
+        #expect(!FillInMiddleRepair.introducesName(body, at: at("count"), count: 5, before: "def f(count):\n"))
+        #expect(!FillInMiddleRepair.introducesName(body, at: at("0"), count: 1, before: ""), "a number is no name")
+        #expect(!FillInMiddleRepair.introducesName(body, at: at(" + "), count: 2, before: ""), "an operator is no name")
+    }
+
+    @Test func bodiesOfBraceLanguagesKeepTheClosingBrace() throws {
+        let text = "int add(int a, int b) {\n    return a - b;\n}\n"
+        let structure = CodeStructure(text: text, path: "calc.c")
+        let function = try #require(FunctionBody(structure.definitions[0], structure: structure, lineCount: 4))
+        #expect(function.header == 0 && function.lines == 1..<2)
+        let stub = "fn f() -> u8 {\n    todo!()\n}\n"
+        let rust = CodeStructure(text: stub, path: "f.rs")
+        #expect(try #require(FunctionBody(rust.definitions[0], structure: rust, lineCount: 4)).isStub)
+    }
+}
+
+/// The repair inside `takumi edit`: before any chat answer, with the tests as the gate.
+@Suite(.serialized) struct FillInMiddleEditTests {
+    static let buggy = "def add(a, b):\n    return a - b\n"
+    static let fixed = "def add(a, b):\n    return a + b\n"
+    static let testCommand = "grep -q 'a + b' calc.py"
+
+    func run(_ generator: TextGenerator, candidates: Int = 8) throws -> (EditReport, GitRepoFixture) {
+        let repo = try GitRepoFixture(files: ["calc.py": Self.buggy])
+        let plan = try EditSessionTests.plan(repo, instruction: "add() subtracts instead of adding", paths: ["calc.py"],
+                                             format: .auto, test: Self.testCommand)
+        var options = EditOptions()
+        options.attempts = 1
+        options.fillInMiddleCandidates = candidates
+        let report = try EditSession(repository: try repo.open(), generator: generator, prompts: EditSessionTests.prompts,
+                                     plan: plan, options: options).run()
+        return (report, repo)
+    }
+
+    @Test func aPassingRepairIsAppliedWithoutAChatAnswer() throws {
+        let generator = KnowingGenerator(known: Self.fixed)
+        let (report, repo) = try run(generator)
+        #expect(report.applied && report.passed)
+        #expect(repo.dir.read("calc.py") == Self.fixed)
+        let attempt = try #require(report.attempts.first)
+        #expect(attempt.round == 0 && attempt.accepted && attempt.origin?.contains("fill-in-the-middle") == true)
+        #expect(!generator.requests.contains { if case .chat = $0.prompt { return true } else { return false } })
+        let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(report)) as? [String: Any]
+        #expect(((json?["attempts"] as? [[String: Any]])?.first?["origin"] as? String)?.contains("'+' for '-'") == true)
+    }
+
+    @Test func failingRepairsLeaveItToTheChatRounds() throws {
+        // The model "knows" a wrong fix; the chat answer is the right one.
+        let generator = KnowingGenerator(known: "def add(a, b):\n    return a * b\n",
+                                         chatAnswer: "calc.py\n<<<<<<< SEARCH\n    return a - b\n=======\n    return a + b\n>>>>>>> REPLACE\n")
+        let (report, repo) = try run(generator)
+        #expect(report.applied)
+        #expect(repo.dir.read("calc.py") == Self.fixed)
+        #expect(report.attempts.first?.round == 0 && report.attempts.first?.accepted == false)
+        #expect(report.attempts.last?.round == 1 && report.attempts.last?.accepted == true)
+    }
+
+    @Test func noneWhenTurnedOff() throws {
+        let generator = KnowingGenerator(known: Self.fixed)
+        let (report, _) = try run(generator, candidates: 0)
+        #expect(report.attempts.allSatisfy { $0.round == 1 })
+        #expect(generator.scorings.isEmpty)
+    }
+}
