@@ -75,11 +75,13 @@ public final class EngineTextGenerator: TextGenerator {
         var sampler = Sampler(settings: SamplerSettings(
             temperature: Float(s.temperature), topK: s.topK, topP: Float(s.topP), minP: Float(s.minP),
             repetitionPenalty: Float(s.repetitionPenalty), seed: s.seed))
-        let options = Generator.Options(maxTokens: request.maxTokens, stopStrings: request.stopStrings,
+        var options = Generator.Options(maxTokens: request.maxTokens, stopStrings: request.stopStrings,
                                         stopTokens: template.stopTokenIds(in: generator.tokenizer),
                                         draftTokens: draftTokens,
                                         acceptCandidate: request.constraint.map { constraint in { constraint.accepts($0, $1) } },
                                         logProbabilities: request.wantsLogProbabilities)
+        // A prompt with a given start of the answer is one variant among many: not worth a snapshot.
+        options.savesSnapshot = request.answerPrefix.isEmpty
         var cancelled = false
         let out = try generator.generate(
             promptTokens: tokens, options: options, sampler: &sampler,

@@ -50,8 +50,8 @@ public struct EditCommand: ParsableCommand {
     @Option(name: .long, parsing: .unconditional, help: "When an answer copies the code unchanged: answers forked from it where the model doubted a token, each tested (default 4, 0: none; in-process model only).")
     public var forks: Int = 4
 
-    @Option(name: .long, parsing: .unconditional, help: "Before the chat rounds: fixes the model writes in its fill-in-the-middle format for the functions in focus (a stub's body; its own token where it doubts the code), tested best first; at most this many are tested (default 8, 0: none; needs a test command and the in-process model).")
-    public var repairs: Int = 8
+    @Option(name: .long, parsing: .unconditional, help: "Before the chat rounds: fixes the model writes in its fill-in-the-middle format for the functions in focus (a stub's body; its own token where it doubts the code), tested best first; at most this many are tested (default 12, 0: none; needs a test command and the in-process model).")
+    public var repairs: Int = 12
 
     public init() {}
 

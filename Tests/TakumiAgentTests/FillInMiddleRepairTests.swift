@@ -79,6 +79,26 @@ final class KnowingGenerator: TextGenerator {
         #expect(candidates.map(\.text) == [Self.fixedAdd + "\n\nX = 1\n"])
         #expect(generator.scorings.isEmpty, "a stub is written, not scored")
         #expect(generator.requests.allSatisfy { $0.answerPrefix == "def add(a, b):\n    \"\"\"Adds.\"\"\"\n" })
+
+        // Made as asked for: the first candidate costs one generation, the next samples come
+        // only when asked (here each repeats the first, so the queue ends).
+        let lazy = KnowingGenerator(known: Self.fixedAdd)
+        let queue = FillInMiddleRepair(generator: lazy).queue(path: "calc.py", text: stub, definitions: ["add"], references: [])
+        #expect(try queue.next() != nil)
+        #expect(lazy.requests.count == 1)
+        #expect(try queue.next() == nil)
+        #expect(lazy.requests.count == 6, "greedy and five samples")
+    }
+
+    @Test func functionsTakeTurns() throws {
+        let text = "def a(x):\n    return x - 1\n\n\ndef b(x):\n    return x - 2\n"
+        let generator = KnowingGenerator(known: "def a(x):\n    return x + 1\n")
+        let queue = FillInMiddleRepair(generator: generator).queue(path: "m.py", text: text, definitions: ["a", "b"], references: [])
+        let first = try #require(try queue.next())
+        #expect(first.answer == "def a(x):\n    return x + 1\n")
+        #expect(generator.scorings.allSatisfy { $0.continuation.hasPrefix("def a") }, "b is scored only when its turn comes")
+        while try queue.next() != nil {}
+        #expect(generator.scorings.contains { $0.continuation.hasPrefix("def b") })
     }
 
     @Test func nothingWithoutAScoringBackendOrAStructure() throws {
@@ -188,6 +208,8 @@ final class KnowingGenerator: TextGenerator {
         #expect(repo.dir.read("calc.py") == Self.fixed)
         let attempt = try #require(report.attempts.first)
         #expect(attempt.round == 0 && attempt.accepted && attempt.origin?.contains("fill-in-the-middle") == true)
+        #expect(attempt.answer == Self.fixed, "the changed function is the answer")
+        #expect(attempt.promptTokens > 0 && attempt.generatedTokens == 0)
         #expect(!generator.requests.contains { if case .chat = $0.prompt { return true } else { return false } })
         let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(report)) as? [String: Any]
         #expect(((json?["attempts"] as? [[String: Any]])?.first?["origin"] as? String)?.contains("'+' for '-'") == true)

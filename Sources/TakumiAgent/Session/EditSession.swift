@@ -13,7 +13,7 @@ public struct EditOptions: Sendable {
     /// Before the chat rounds (with a test gate only): fixes the model writes in its
     /// fill-in-the-middle format for the functions the plan focuses on (`FillInMiddleRepair`;
     /// a backend that cannot score skips them). At most this many are tested; 0: none.
-    public var fillInMiddleCandidates = 8
+    public var fillInMiddleCandidates = 12
     public var temperature = 0.0
     public var testTimeout = 300.0
     public var dryRun = false
@@ -105,15 +105,19 @@ public final class EditSession {
             onEvent(.attempt(number: 0, format: "fill-in-the-middle"))
             var tested = 0
             repairs: for target in plan.targets {
-                for candidate in try fillInMiddleCandidates(target) {
-                    guard tested < options.fillInMiddleCandidates, let snapshot = target.snapshot else { break repairs }
+                guard let snapshot = target.snapshot, let queue = repairQueue(target) else { continue }
+                while tested < options.fillInMiddleCandidates {
+                    let started = Date()
+                    guard let candidate = try queue.next() else { break }
+                    let making = Date().timeIntervalSince(started)
                     tested += 1
                     let label = "fill-in-the-middle candidate \(tested)"
                     onProgress("\(label): \(candidate.origin)")
                     let changes = [EditedFile(path: target.path, kind: .modified, before: snapshot, after: Data(candidate.text.utf8),
                                               beforeText: target.text, afterText: candidate.text)]
-                    var attempt = EditAttempt(answer: "", diff: try diff(changes, root: root), error: nil, test: nil, accepted: false,
-                                              promptTokens: 0, generatedTokens: 0, generationSeconds: 0)
+                    var attempt = EditAttempt(answer: candidate.answer, diff: try diff(changes, root: root), error: nil, test: nil,
+                                              accepted: false, promptTokens: candidate.promptTokens,
+                                              generatedTokens: 0, generationSeconds: making)
                     attempt.round = 0
                     attempt.origin = candidate.origin
                     if stubsFail {
@@ -241,15 +245,15 @@ public final class EditSession {
         return report
     }
 
-    /// Fill-in-the-middle candidates for one target: the functions of its focus, when the file
-    /// is UTF-8 text (what is tested is written back as UTF-8 bytes).
-    private func fillInMiddleCandidates(_ target: PlannedTarget) throws -> [RepairCandidate] {
+    /// Fill-in-the-middle candidates for one target, made as they are asked for: the functions
+    /// of its focus, when the file is UTF-8 text (what is tested is written back as UTF-8 bytes).
+    private func repairQueue(_ target: PlannedTarget) -> RepairQueue? {
         guard let snapshot = target.snapshot, String(data: snapshot, encoding: .utf8) == target.text,
-              !target.focus.isEmpty else { return [] }
+              !target.focus.isEmpty else { return nil }
         let repair = FillInMiddleRepair(generator: generator, cancellation: cancellation)
         repair.onProgress = onProgress
-        return try repair.candidates(path: target.path, text: target.text, definitions: target.focus,
-                                     references: plan.references.filter { $0.path != target.path })
+        return repair.queue(path: target.path, text: target.text, definitions: target.focus,
+                            references: plan.references.filter { $0.path != target.path })
     }
 
     /// The conversation for the next attempt: the first prompt, then the last exchange if it

@@ -3,9 +3,14 @@ import Foundation
 /// A whole new text for one target file, proposed without a chat answer.
 public struct RepairCandidate: Equatable, Sendable {
     public var path: String
+    /// The whole new text of the file.
     public var text: String
+    /// The changed function as the model's answer (what replaces the function).
+    public var answer: String
     /// How it was made, for progress and `--json` ("the body of take_nth written by the model", …).
     public var origin: String
+    /// Tokens of the fill-in-the-middle prompt it was made with (about: the parts are counted apart).
+    public var promptTokens: Int
 }
 
 /// Candidate fixes written in the model's own fill-in-the-middle (FIM) format, for functions the
@@ -31,13 +36,13 @@ public final class FillInMiddleRepair {
     public let generator: TextGenerator
     public let cancellation: CancellationFlag
     /// Token budgets of the file before and after the body, and of the context files.
-    public var prefixTokens = 1400
-    public var suffixTokens = 400
-    public var contextTokens = 900
+    public var prefixTokens = 800
+    public var suffixTokens = 250
+    public var contextTokens = 600
     /// Most doubted places where the model's token is put in (each costs a rescoring), and
     /// the first of them where the model also writes on (each costs a short generation).
     public var substitutions = 64
-    public var forks = 16
+    public var forks = 8
     /// Lines after a change that its likelihood is compared over.
     public var linesAfterChange = 3
     /// A place is doubted when the model's own token is at least this much more likely
@@ -54,36 +59,61 @@ public final class FillInMiddleRepair {
         self.cancellation = cancellation
     }
 
-    /// Candidates for the functions `definitions` (qualified names) of `text`, best first.
-    /// `references` are shown as repository context (test excerpts).
-    public func candidates(path: String, text: String, definitions: [String],
-                           references: [ReferenceExcerpt]) throws -> [RepairCandidate] {
+    /// Candidates for the functions `definitions` (qualified names) of `text`, best first,
+    /// made as they are asked for (`RepairQueue.next`): a stub's next sample is only written
+    /// when the last one failed, a function is only scored when its turn comes. Stubs come
+    /// first (a stub surely is to be written); then the functions' best candidates in turn, so
+    /// one long function does not use up the tests before another is tried. `references`
+    /// are shown as repository context (test excerpts).
+    public func queue(path: String, text: String, definitions: [String], references: [ReferenceExcerpt]) -> RepairQueue {
         let structure = CodeStructure(text: text, path: path)
-        guard generator.canScore, structure.family != nil else { return [] }
+        guard generator.canScore, structure.family != nil else { return RepairQueue(groups: [], original: text) }
         let lines = text.components(separatedBy: "\n")
-        let context = contextFiles(references)
-        var stubs: [[RepairCandidate]] = [], others: [[RepairCandidate]] = []
+        var stubs: [RepairQueue.Producer] = [], others: [RepairQueue.Producer] = []
         var done: Set<Int> = []   // header lines (a name may be asked for twice)
         for name in definitions {
             for definition in structure.definitions(named: name) where definition.kind == .function {
                 guard done.insert(definition.headerLine).inserted,
                       let function = FunctionBody(definition, structure: structure, lineCount: lines.count) else { continue }
-                try checkCancelled()
-                let found = try candidates(for: function, name: definition.name, path: path, lines: lines, context: context)
-                if function.isStub { stubs.append(found) } else { others.append(found) }
-            }
-        }
-        // Stubs first (a stub is surely to be written); then the functions' best candidates
-        // in turn, so one long function does not use up the tests before another is tried.
-        var result: [RepairCandidate] = []
-        var seen: Set<String> = [text]
-        for group in [stubs, others] {
-            for rank in 0..<(group.map(\.count).max() ?? 0) {
-                for list in group where rank < list.count && seen.insert(list[rank].text).inserted {
-                    result.append(list[rank])
+                let context = contextFiles(references)
+                if function.isStub {
+                    var tried = 0   // samples written so far (a repeated one does not count as made)
+                    stubs.append(RepairQueue.Producer { _, made in
+                        while tried <= self.stubSamples {
+                            let seed = tried
+                            tried += 1
+                            if let body = try self.stubBody(seed, made: made, function: function, name: definition.name,
+                                                            path: path, lines: lines, context: context) { return [body] }
+                        }
+                        return []
+                    })
+                } else {
+                    // First the ranked one-spot changes; when they are used up, the body written whole.
+                    var calls = 0
+                    others.append(RepairQueue.Producer { _, made in
+                        calls += 1
+                        if calls == 1 {
+                            let ranked = try self.candidates(for: function, name: definition.name, path: path, lines: lines, context: context)
+                            if !ranked.isEmpty { return ranked }
+                            calls += 1
+                        }
+                        guard calls == 2, let whole = try self.wholeBody(function: function, name: definition.name, path: path,
+                                                                          lines: lines, context: context),
+                              !made.contains(where: { $0.text == whole.text }) else { return [] }
+                        return [whole]
+                    })
                 }
             }
         }
+        return RepairQueue(groups: [stubs, others], original: text)
+    }
+
+    /// All candidates at once (`queue` drained).
+    public func candidates(path: String, text: String, definitions: [String],
+                           references: [ReferenceExcerpt]) throws -> [RepairCandidate] {
+        let queue = queue(path: path, text: text, definitions: definitions, references: references)
+        var result: [RepairCandidate] = []
+        while let candidate = try queue.next() { result.append(candidate) }
         return result
     }
 
@@ -99,36 +129,11 @@ public final class FillInMiddleRepair {
 
     private func candidates(for function: FunctionBody, name: String, path: String, lines: [String],
                             context: [(String, String)]) throws -> [RepairCandidate] {
-        let completer = FillInMiddleCompleter(generator: generator)
-        // The middle is the whole function from its header: a wrong default in the signature
-        // is a bug as much as a wrong operator in the body.
-        let before = function.header == 0 ? "" : lines[..<function.header].joined(separator: "\n") + "\n"
-        let after = lines[function.lines.upperBound...].joined(separator: "\n")
-        let original = lines[function.header..<function.lines.upperBound].joined(separator: "\n") + "\n"
-        let head = lines[function.header..<function.lines.lowerBound].joined(separator: "\n") + "\n"   // header + docstring
-        let prompt = PromptInput.fillInMiddle(prefix: completer.fitPrefix(before, budget: prefixTokens),
-                                              suffix: completer.fit(after, budget: suffixTokens, fromEnd: false),
-                                              path: path, contextFiles: context)
-        /// The file with `middle` (whole lines, ending in a newline) in place of the function.
-        func file(_ middle: String) -> String { before + middle + after }
-
-        if let stubLine = function.stubStatement {
-            // Everything above the stub's statement stays: header, docstring, comments.
-            let head = lines[function.header..<stubLine].joined(separator: "\n") + "\n"
-            var bodies: [String] = []
-            for index in 0...max(0, stubSamples) {
-                try checkCancelled()
-                onProgress("writing the body of \(name) in place (\(index == 0 ? "greedy" : "sample \(index)"))")
-                let written = try write(prompt, answerPrefix: head, temperature: index == 0 ? 0 : 0.8, seed: UInt64(index),
-                                        maxTokens: bodyTokens, stopAfterLines: nil)
-                let body = function.clean(written.text)
-                if !body.isEmpty, head + body != original, !bodies.contains(body) { bodies.append(body) }
-            }
-            return bodies.enumerated().map { index, body in
-                RepairCandidate(path: path, text: file(head + body),
-                                origin: "fill-in-the-middle: the body of \(name) written in place (\(index == 0 ? "greedy" : "sampled"))")
-            }
-        }
+        let cut = FunctionCut(function, lines: lines)
+        let (prompt, promptTokens) = fillInMiddlePrompt(cut, path: path, context: context)
+        let (before, original) = (cut.before, cut.original)
+        func file(_ middle: String) -> String { cut.file(middle) }
+        try checkCancelled()
 
         onProgress("scoring \(name) (\(function.lines.upperBound - function.header) lines) under the model")
         guard let scored = try generator.score(ScoringRequest(prompt: prompt, continuation: original, alternatives: 1),
@@ -152,7 +157,7 @@ public final class FillInMiddleRepair {
         }
         doubts.sort { $0.gap != $1.gap ? $0.gap > $1.gap : $0.offset < $1.offset }
 
-        var proposals: [(middle: String, origin: String, offset: Int)] = []
+        var proposals: [(middle: String, origin: String, offset: Int, gap: Double)] = []
         for (index, doubt) in doubts.prefix(substitutions).enumerated() {
             try checkCancelled()
             let start = String(decoding: originalBytes[..<doubt.offset], as: UTF8.self)
@@ -163,24 +168,20 @@ public final class FillInMiddleRepair {
             // a constant, a name: the one-token fix).
             let rest = String(decoding: originalBytes[(doubt.offset + doubt.count)...], as: UTF8.self)
             proposals.append((start + doubt.token + rest,
-                              "\(name) line \(line): '\(shown)' for '\(doubted.trimmingCharacters(in: .whitespacesAndNewlines))'", doubt.offset))
+                              "\(name) line \(line): '\(shown)' for '\(doubted.trimmingCharacters(in: .whitespacesAndNewlines))'", doubt.offset, doubt.gap))
             // The model's token there and its own code after it, until its lines meet the
             // original ones again (a line changed, added or dropped).
             guard index < forks else { continue }
             let written = try write(prompt, answerPrefix: start + doubt.token, temperature: 0, seed: 0,
-                                    maxTokens: 64, stopAfterLines: 3)
+                                    maxTokens: 48, stopAfterLines: 2)
             if let middle = LineResync.splice(original: original, head: start, written: doubt.token + written.text,
                                               finished: written.finishReason == .endOfTurn, bodyIndent: function.indent) {
-                proposals.append((middle, "\(name) line \(line) rewritten from '\(shown.isEmpty ? "a new line" : shown)' on", doubt.offset))
+                proposals.append((middle, "\(name) line \(line) rewritten from '\(shown.isEmpty ? "a new line" : shown)' on", doubt.offset, doubt.gap))
             }
         }
-        try checkCancelled()
-        onProgress("writing the body of \(name) whole")
-        let whole = function.clean(try write(prompt, answerPrefix: head, temperature: 0, seed: 0, maxTokens: bodyTokens,
-                                             stopAfterLines: nil).text)
 
-        // Ranked by how much likelier the whole function is with the change: a fix makes the
-        // code after it fit too, a renamed variable makes it fit worse.
+        // Ranked by how much the model prefers its token at the place (the doubt's gap) plus
+        // how much better the code after the change fits (`tailGain`).
         onProgress("ranking \(proposals.count) changes of \(name)")
         var ranked: [(candidate: RepairCandidate, gain: Double)] = []
         var seen: Set<String> = [original]
@@ -193,42 +194,86 @@ public final class FillInMiddleRepair {
             guard abs(middle.components(separatedBy: "\n").count - originalLineCount) <= 2,
                   seen.insert(middle).inserted else { continue }
             try checkCancelled()
-            guard let gain = try likelihoodGain(middle, original: original, scored: scored, prompt: prompt) else { continue }
-            ranked.append((RepairCandidate(path: path, text: file(middle),
-                                           origin: String(format: "fill-in-the-middle: %@ (%+.1f nats)", proposal.origin, gain)), gain))
+            guard let tail = try tailGain(middle, original: original, scored: scored, prompt: prompt) else { continue }
+            let gain = proposal.gap + tail
+            ranked.append((RepairCandidate(path: path, text: file(middle), answer: middle,
+                                           origin: String(format: "fill-in-the-middle: %@ (%+.1f nats)", proposal.origin, gain),
+                                           promptTokens: promptTokens), gain))
         }
-        var result = ranked.enumerated().sorted { a, b in
+        return ranked.enumerated().sorted { a, b in
             a.element.gain != b.element.gain ? a.element.gain > b.element.gain : a.offset < b.offset
         }.map(\.element.candidate)
-        // The body written whole is no one-spot change, so its likelihood does not compare: last.
-        if !whole.isEmpty, seen.insert(head + whole).inserted {
-            result.append(RepairCandidate(path: path, text: file(head + whole), origin: "fill-in-the-middle: the body of \(name) written whole"))
-        }
-        return result
     }
 
-    /// log p(changed function) − log p(original function) after the same prompt, over the
-    /// change and the few lines after it (where a fix makes the code fit and a wrong guess
-    /// shows; the rest of the two texts is the same). Tokens the cache still holds from the
-    /// original are the original's, so only the changed tails are scored.
-    private func likelihoodGain(_ middle: String, original: String, scored: [ScoredPiece], prompt: PromptInput) throws -> Double? {
+    /// The body written whole after the header and docstring (greedy): no one-spot change, so
+    /// its likelihood does not compare with theirs, and it comes after them. nil when it is
+    /// empty or the body as it is.
+    private func wholeBody(function: FunctionBody, name: String, path: String, lines: [String],
+                           context: [(String, String)]) throws -> RepairCandidate? {
+        try checkCancelled()
+        let cut = FunctionCut(function, lines: lines)
+        let (prompt, promptTokens) = fillInMiddlePrompt(cut, path: path, context: context)
+        onProgress("writing the body of \(name) whole")
+        let body = function.clean(try write(prompt, answerPrefix: cut.head, temperature: 0, seed: 0, maxTokens: bodyTokens,
+                                            stopAfterLines: nil).text)
+        guard !body.isEmpty, cut.head + body != cut.original else { return nil }
+        return RepairCandidate(path: path, text: cut.file(cut.head + body), answer: cut.head + body,
+                               origin: "fill-in-the-middle: the body of \(name) written whole", promptTokens: promptTokens)
+    }
+
+    /// A stub's body written by the model after everything above the stub's statement
+    /// (header, docstring, comments): greedy for rank 0, sampled after; nil when it is
+    /// empty, the stub itself, or one written before.
+    private func stubBody(_ rank: Int, made: [RepairCandidate], function: FunctionBody, name: String, path: String,
+                          lines: [String], context: [(String, String)]) throws -> RepairCandidate? {
+        guard let stubLine = function.stubStatement else { return nil }
+        try checkCancelled()
+        let cut = FunctionCut(function, lines: lines)
+        let (prompt, promptTokens) = fillInMiddlePrompt(cut, path: path, context: context)
+        let head = lines[function.header..<stubLine].joined(separator: "\n") + "\n"
+        onProgress("writing the body of \(name) in place (\(rank == 0 ? "greedy" : "sample \(rank)"))")
+        let written = try write(prompt, answerPrefix: head, temperature: rank == 0 ? 0 : 0.8, seed: UInt64(rank),
+                                maxTokens: bodyTokens, stopAfterLines: nil)
+        let body = function.clean(written.text)
+        guard !body.isEmpty, head + body != cut.original, !made.contains(where: { $0.answer == head + body }) else { return nil }
+        return RepairCandidate(path: path, text: cut.file(head + body), answer: head + body,
+                               origin: "fill-in-the-middle: the body of \(name) written in place (\(rank == 0 ? "greedy" : "sampled"))",
+                               promptTokens: promptTokens)
+    }
+
+    /// The fill-in-the-middle prompt for a function cut out of its file, and about its size.
+    private func fillInMiddlePrompt(_ cut: FunctionCut, path: String, context: [(String, String)]) -> (PromptInput, Int) {
+        let completer = FillInMiddleCompleter(generator: generator)
+        let shownBefore = completer.fitPrefix(cut.before, budget: prefixTokens)
+        let shownAfter = completer.fit(cut.after, budget: suffixTokens, fromEnd: false)
+        let tokens = generator.countTokens(shownBefore) + generator.countTokens(shownAfter)
+            + context.reduce(0) { $0 + generator.countTokens($1.1) + 8 }
+        return (.fillInMiddle(prefix: shownBefore, suffix: shownAfter, path: path, contextFiles: context), tokens)
+    }
+
+    /// How much likelier the few lines after a change are with it than without it: the code
+    /// the change leaves as it was, scored after the changed text and after the original
+    /// (log-probability difference over `linesAfterChange` lines). A fix makes what follows
+    /// fit; a renamed variable or a wrong guess makes it fit worse. The changed text itself is
+    /// not summed: a line the model rewrote in its own words is likely by construction.
+    /// Tokens the cache still holds from an earlier scoring are not scored again.
+    private func tailGain(_ middle: String, original: String, scored: [ScoredPiece], prompt: PromptInput) throws -> Double? {
         let new = Array(middle.utf8), old = Array(original.utf8)
         var shared = 0   // bytes both end with
         while shared < min(new.count, old.count), new[new.count - 1 - shared] == old[old.count - 1 - shared] { shared += 1 }
-        var cut = new.count - shared
+        let changeEnd = new.count - shared, shift = new.count - old.count
+        var cut = changeEnd
         var lines = 0
         while cut < new.count, lines < linesAfterChange {
             if new[cut] == UInt8(ascii: "\n") { lines += 1 }
             cut += 1
         }
-        let oldCut = cut - (new.count - old.count)
         let continuation = String(decoding: new[..<cut], as: UTF8.self)
         guard let pieces = try generator.score(ScoringRequest(prompt: prompt, continuation: continuation, alternatives: 1),
                                                onEvent: { _ in cancellation.isCancelled ? .stop : .continue }) else { return nil }
-        let from = max(pieces.first?.byteOffset ?? 0, scored.first?.byteOffset ?? 0)
-        let changed = pieces.filter { $0.byteOffset >= from && $0.byteOffset + $0.byteCount <= cut }
-        let before = scored.filter { $0.byteOffset >= from && $0.byteOffset + $0.byteCount <= oldCut }
-        return changed.reduce(0) { $0 + $1.logProbability } - before.reduce(0) { $0 + $1.logProbability }
+        let after = pieces.filter { $0.byteOffset >= changeEnd && $0.byteOffset + $0.byteCount <= cut }
+        let before = scored.filter { $0.byteOffset >= changeEnd - shift && $0.byteOffset + $0.byteCount <= cut - shift }
+        return after.reduce(0) { $0 + $1.logProbability } - before.reduce(0) { $0 + $1.logProbability }
     }
 
     /// Whether the identifier that the token at `offset` belongs to appears nowhere before it
@@ -295,5 +340,76 @@ public final class FillInMiddleRepair {
 
     private func checkCancelled() throws {
         if cancellation.isCancelled { throw AgentError.cancelled }
+    }
+}
+
+/// A function cut out of its file: the text before it, the function (header to the end of the
+/// body), the text after it.
+struct FunctionCut {
+    var before: String
+    var original: String
+    var after: String
+    /// The header and docstring (everything before the body).
+    var head: String
+
+    init(_ function: FunctionBody, lines: [String]) {
+        before = function.header == 0 ? "" : lines[..<function.header].joined(separator: "\n") + "\n"
+        after = lines[function.lines.upperBound...].joined(separator: "\n")
+        original = lines[function.header..<function.lines.upperBound].joined(separator: "\n") + "\n"
+        head = lines[function.header..<function.lines.lowerBound].joined(separator: "\n") + "\n"
+    }
+
+    /// The file with `middle` (whole lines, ending in a newline) in place of the function.
+    func file(_ middle: String) -> String { before + middle + after }
+}
+
+/// Repair candidates made as they are asked for (`FillInMiddleRepair.queue`).
+public final class RepairQueue {
+    /// Makes a function's candidates of one rank, given those it made before ([] when done).
+    struct Producer {
+        let make: (_ rank: Int, _ made: [RepairCandidate]) throws -> [RepairCandidate]
+        init(_ make: @escaping (_ rank: Int, _ made: [RepairCandidate]) throws -> [RepairCandidate]) { self.make = make }
+    }
+
+    private let groups: [[Producer]]
+    private var made: [[[RepairCandidate]]]      // per group, per producer
+    private var exhausted: [[Bool]]
+    private var group = 0, rank = 0, index = 0   // where the next candidate is looked for
+    private var pending: [RepairCandidate] = []
+    private var seen: Set<String>
+
+    init(groups: [[Producer]], original: String) {
+        self.groups = groups
+        made = groups.map { $0.map { _ in [] } }
+        exhausted = groups.map { $0.map { _ in false } }
+        seen = [original]
+    }
+
+    /// The next candidate, best first; nil when there are no more.
+    public func next() throws -> RepairCandidate? {
+        while true {
+            while !pending.isEmpty {
+                let candidate = pending.removeFirst()
+                if seen.insert(candidate.text).inserted { return candidate }
+            }
+            guard group < groups.count else { return nil }
+            let producers = groups[group]
+            if index >= producers.count {
+                // The end of a rank: the next rank, unless every producer of the group is done.
+                if exhausted[group].allSatisfy({ $0 }) { group += 1; rank = 0 } else { rank += 1 }
+                index = 0
+                continue
+            }
+            let i = index
+            index += 1
+            guard !exhausted[group][i] else { continue }
+            // A producer's candidates of all ranks come at once (a ranked list) or one by one.
+            let list = made[group][i]
+            if rank < list.count { pending.append(list[rank]); continue }
+            let fresh = try producers[i].make(list.count, list)
+            if fresh.isEmpty { exhausted[group][i] = true; continue }
+            made[group][i] += fresh
+            pending.append(made[group][i][rank])
+        }
     }
 }

@@ -45,6 +45,11 @@ extension Generator {
         } else {
             session.truncate(to: start)
         }
+        // Like a generated prompt, a scored one is kept for the next process (the next edit
+        // of the same function restores it instead of computing it).
+        if let store = snapshots, promptTokens.count - 1 - common >= store.minimumTokens, session.position >= promptTokens.count - 1 {
+            session.saveSnapshot(of: Array(promptTokens.dropLast()), to: store)
+        }
         let inputs = Array(full[start..<(full.count - 1)])
         var scored: [ScoredToken] = []
         scored.reserveCapacity(inputs.count)

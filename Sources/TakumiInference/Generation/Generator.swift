@@ -37,6 +37,10 @@ public final class Generator {
         /// Off by default: about 1 ms per token for a 151,936-token vocabulary (a decode
         /// step of the 0.5B model takes about 15 ms).
         public var logProbabilities: Bool
+        /// Save the prompt's keys and values to `snapshots` after generation (when enough of it
+        /// was computed). Off for prompts no later process will send again (variants of one
+        /// prompt with a given start of the answer): each save writes megabytes.
+        public var savesSnapshot = true
         public init(maxTokens: Int = 512, stopStrings: [String] = [], stopTokens: Set<Int32> = [], draftTokens: Int = 8,
                     acceptCandidate: ((_ generatedBytes: [UInt8], _ candidateBytes: [UInt8]) -> Bool)? = nil,
                     constraintCandidates: Int = 64, logProbabilities: Bool = false) {
@@ -253,7 +257,7 @@ public final class Generator {
         }
         let decodeSeconds = monotonicSeconds() - decodeStart
         // After the answer (it is already streamed): keep this prompt for the next process.
-        if let store = snapshots, promptTokens.count - reused >= store.minimumTokens {
+        if options.savesSnapshot, let store = snapshots, promptTokens.count - reused >= store.minimumTokens {
             session.saveSnapshot(of: promptTokens, to: store)
         }
 
