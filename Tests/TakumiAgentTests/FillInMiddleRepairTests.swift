@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import TakumiGit
-@testable import TakumiAgent
+import TakumiAgent
 
 /// A model that "knows" one text: scoring a continuation, every byte is a token; a byte that
 /// agrees with the known text (while all before it agreed) is likely, a differing one is

@@ -278,7 +278,7 @@ public final class FillInMiddleRepair {
 
     /// Whether the identifier that the token at `offset` belongs to appears nowhere before it
     /// (in the file before the function, or the function up to there).
-    static func introducesName(_ bytes: [UInt8], at offset: Int, count: Int, before: String) -> Bool {
+    public static func introducesName(_ bytes: [UInt8], at offset: Int, count: Int, before: String) -> Bool {
         func isWord(_ b: UInt8) -> Bool { b == UInt8(ascii: "_") || (b >= 48 && b <= 57) || ((b | 0x20) >= 97 && (b | 0x20) <= 122) || b >= 0x80 }
         var start = offset
         while start < offset + count, !isWord(bytes[start]) { start += 1 }
@@ -292,7 +292,7 @@ public final class FillInMiddleRepair {
         return !FillInMiddleRepair.containsWord(earlier, Array(word), isWord: isWord)
     }
 
-    static func containsWord(_ text: [UInt8], _ word: [UInt8], isWord: (UInt8) -> Bool) -> Bool {
+    public static func containsWord(_ text: [UInt8], _ word: [UInt8], isWord: (UInt8) -> Bool) -> Bool {
         guard !word.isEmpty, text.count >= word.count else { return false }
         var i = 0
         while i + word.count <= text.count {

@@ -2,20 +2,20 @@ import Foundation
 
 /// The lines of a function that the model rewrites: after the header (and a Python
 /// docstring), up to the end (for brace languages, before the closing brace's line).
-struct FunctionBody {
+public struct FunctionBody {
     /// 0-based line indices: the header's line, and the body's lines.
-    var header: Int
-    var lines: Range<Int>
+    public var header: Int
+    public var lines: Range<Int>
     /// A Python docstring's lines (between the header and the body).
-    var docstring: Range<Int>?
-    var indent: Int
-    var family: CodeStructure.Family
+    public var docstring: Range<Int>?
+    public var indent: Int
+    public var family: CodeStructure.Family
     /// The line of a stub's only statement (`raise NotImplementedError`, `todo!()`); the
     /// comments above it stay (they often say how to write it).
-    var stubStatement: Int?
-    var isStub: Bool { stubStatement != nil }
+    public var stubStatement: Int?
+    public var isStub: Bool { stubStatement != nil }
 
-    init?(_ definition: CodeDefinition, structure: CodeStructure, lineCount: Int) {
+    public init?(_ definition: CodeDefinition, structure: CodeStructure, lineCount: Int) {
         let source = structure.lines
         let end = min(definition.range.upperBound, source.count, lineCount)
         guard let family = structure.family, definition.headerLine < end else { return nil }
@@ -50,7 +50,7 @@ struct FunctionBody {
     }
 
     /// A changed function (header and body) as whole lines, its body cut as `clean` cuts one.
-    func cleanFunction(_ text: String) -> String {
+    public func cleanFunction(_ text: String) -> String {
         let headLines = lines.lowerBound - header
         let all = text.components(separatedBy: "\n")
         guard all.count > headLines else { return text }
@@ -61,7 +61,7 @@ struct FunctionBody {
     /// A written body as whole lines: for Python, cut where the code leaves the body's
     /// indentation (the model went on past the function); trailing blank lines dropped; one
     /// final newline.
-    func clean(_ text: String) -> String {
+    public func clean(_ text: String) -> String {
         var lines = text.components(separatedBy: "\n")
         if family == .python {
             if let out = lines.indices.first(where: { i in
@@ -77,11 +77,11 @@ struct FunctionBody {
 /// line, not the words of a message string (a literal of three or more words: prose, where a
 /// small model disagrees with every other word). Short literals stay code: a format
 /// (`"{0:>%ds}"`) or a pattern (`r"_id$"`) can be the bug.
-struct CodeMask {
+public struct CodeMask {
     private var prose: [Bool]
     private let whitespace: [Bool]
 
-    init(_ text: String, function: FunctionBody) {
+    public init(_ text: String, function: FunctionBody) {
         let bytes = Array(text.utf8)
         prose = [Bool](repeating: false, count: bytes.count)
         whitespace = bytes.map { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
@@ -105,13 +105,13 @@ struct CodeMask {
     }
 
     /// Whether the token at `offset` is code: judged by its first byte that is not white space.
-    func isCode(_ offset: Int, count: Int) -> Bool {
+    public func isCode(_ offset: Int, count: Int) -> Bool {
         let first = (offset..<min(offset + max(count, 1), prose.count)).first { !whitespace[$0] } ?? offset
         return first < prose.count && !prose[first]
     }
 
     /// Byte ranges (within `line`) of string literals holding three or more words.
-    static func proseLiterals(_ line: [UInt8]) -> [Range<Int>] {
+    public static func proseLiterals(_ line: [UInt8]) -> [Range<Int>] {
         var result: [Range<Int>] = []
         var i = 0
         while i < line.count {

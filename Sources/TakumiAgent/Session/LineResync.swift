@@ -1,7 +1,7 @@
 import Foundation
 
 /// Where the lines a fork wrote meet the original lines again.
-enum LineResync {
+public enum LineResync {
     /// The new body: the original's lines before the fork's line, the lines written from the
     /// fork on up to the first written line that equals an original line at or after the
     /// fork's line (at most 3 lines on), then the original from that line. `head` is the
@@ -9,7 +9,7 @@ enum LineResync {
     /// model ended the body (`finished`), its end meets the original's end. nil when they
     /// never meet.
     /// A written line indented less than the body (`bodyIndent` columns) is past the body's end.
-    static func splice(original: String, head: String, written: String, finished: Bool, bodyIndent: Int) -> String? {
+    public static func splice(original: String, head: String, written: String, finished: Bool, bodyIndent: Int) -> String? {
         let originalLines = original.components(separatedBy: "\n").dropLast().map { String($0) }   // ends with "\n"
         let headLines = head.components(separatedBy: "\n")
         let forkLine = headLines.count - 1                       // the line the fork is in
