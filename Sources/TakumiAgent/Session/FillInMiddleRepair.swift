@@ -215,7 +215,7 @@ public final class FillInMiddleRepair {
         let (prompt, promptTokens) = fillInMiddlePrompt(cut, path: path, context: context)
         onProgress("writing the body of \(name) whole")
         let body = function.clean(try write(prompt, answerPrefix: cut.head, temperature: 0, seed: 0, maxTokens: bodyTokens,
-                                            stopAfterLines: nil).text)
+                                            bodyIndent: function.indent).text)
         guard !body.isEmpty, cut.head + body != cut.original else { return nil }
         return RepairCandidate(path: path, text: cut.file(cut.head + body), answer: cut.head + body,
                                origin: "fill-in-the-middle: the body of \(name) written whole", promptTokens: promptTokens)
@@ -233,7 +233,7 @@ public final class FillInMiddleRepair {
         let head = lines[function.header..<stubLine].joined(separator: "\n") + "\n"
         onProgress("writing the body of \(name) in place (\(rank == 0 ? "greedy" : "sample \(rank)"))")
         let written = try write(prompt, answerPrefix: head, temperature: rank == 0 ? 0 : 0.8, seed: UInt64(rank),
-                                maxTokens: bodyTokens, stopAfterLines: nil)
+                                maxTokens: bodyTokens, bodyIndent: function.indent)
         let body = function.clean(written.text)
         guard !body.isEmpty, head + body != cut.original, !made.contains(where: { $0.answer == head + body }) else { return nil }
         return RepairCandidate(path: path, text: cut.file(head + body), answer: head + body,
@@ -303,9 +303,12 @@ public final class FillInMiddleRepair {
         return false
     }
 
-    /// One FIM generation; with `stopAfterLines`, it stops once that many non-blank lines are complete.
+    /// One FIM generation. With `stopAfterLines` it stops once that many non-blank lines are
+    /// complete; with `bodyIndent` once a complete line is indented less than the body (the
+    /// model went on past the function: the caller cuts there anyway, and a small model may
+    /// otherwise write on to the token limit).
     private func write(_ prompt: PromptInput, answerPrefix: String, temperature: Double, seed: UInt64,
-                       maxTokens: Int, stopAfterLines: Int?) throws -> GenerationResult {
+                       maxTokens: Int, stopAfterLines: Int? = nil, bodyIndent: Int? = nil) throws -> GenerationResult {
         var sampling = SamplingOptions()
         sampling.temperature = temperature
         sampling.seed = seed
@@ -315,12 +318,13 @@ public final class FillInMiddleRepair {
         let cancellation = self.cancellation
         return try generator.generate(request) { event in
             if cancellation.isCancelled { return .stop }
-            if case let .text(piece) = event, let limit = stopAfterLines {
-                text += piece
-                // Blank lines do not count: the model often puts a few before what comes next.
-                if text.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
-                    .filter({ !CodeStructure.isBlank(String($0)) }).count >= limit { return .stop }
-            }
+            guard case let .text(piece) = event, stopAfterLines != nil || bodyIndent != nil else { return .continue }
+            text += piece
+            // Complete lines; blank ones do not count (the model often puts a few before what comes next).
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+                .map(String.init).filter { !CodeStructure.isBlank($0) }
+            if let limit = stopAfterLines, lines.count >= limit { return .stop }
+            if let indent = bodyIndent, let last = lines.last, CodeStructure.indentation(of: last) < indent { return .stop }
             return .continue
         }
     }
