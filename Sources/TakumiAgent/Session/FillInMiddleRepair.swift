@@ -42,7 +42,7 @@ public final class FillInMiddleRepair {
     /// Most doubted places where the model's token is put in (each costs a rescoring), and
     /// the first of them where the model also writes on (each costs a short generation).
     public var substitutions = 64
-    public var forks = 8
+    public var forks = 16
     /// Lines after a change that its likelihood is compared over.
     public var linesAfterChange = 3
     /// A place is doubted when the model's own token is at least this much more likely
