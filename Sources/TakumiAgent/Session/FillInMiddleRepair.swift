@@ -71,34 +71,40 @@ public final class FillInMiddleRepair {
         let lines = text.components(separatedBy: "\n")
         var stubs: [RepairQueue.Producer] = [], others: [RepairQueue.Producer] = []
         var done: Set<Int> = []   // header lines (a name may be asked for twice)
+        let context = contextFiles(references)
         for name in definitions {
             for definition in structure.definitions(named: name) where definition.kind == .function {
                 guard done.insert(definition.headerLine).inserted,
                       let function = FunctionBody(definition, structure: structure, lineCount: lines.count) else { continue }
-                let context = contextFiles(references)
+                // The function cut out and its prompt: made once, when the function's turn comes.
+                var madeSite: Site?
+                let site = { () -> Site in
+                    if let madeSite { return madeSite }
+                    let new = self.site(function, name: definition.name, path: path, lines: lines, context: context)
+                    madeSite = new
+                    return new
+                }
                 if function.isStub {
                     var tried = 0   // samples written so far (a repeated one does not count as made)
-                    stubs.append(RepairQueue.Producer { _, made in
+                    stubs.append(RepairQueue.Producer { made in
                         while tried <= self.stubSamples {
                             let seed = tried
                             tried += 1
-                            if let body = try self.stubBody(seed, made: made, function: function, name: definition.name,
-                                                            path: path, lines: lines, context: context) { return [body] }
+                            if let body = try self.stubBody(seed, made: made, site()) { return [body] }
                         }
                         return []
                     })
                 } else {
                     // First the ranked one-spot changes; when they are used up, the body written whole.
                     var calls = 0
-                    others.append(RepairQueue.Producer { _, made in
+                    others.append(RepairQueue.Producer { made in
                         calls += 1
                         if calls == 1 {
-                            let ranked = try self.candidates(for: function, name: definition.name, path: path, lines: lines, context: context)
+                            let ranked = try self.candidates(for: site())
                             if !ranked.isEmpty { return ranked }
                             calls += 1
                         }
-                        guard calls == 2, let whole = try self.wholeBody(function: function, name: definition.name, path: path,
-                                                                          lines: lines, context: context),
+                        guard calls == 2, let whole = try self.wholeBody(site()),
                               !made.contains(where: { $0.text == whole.text }) else { return [] }
                         return [whole]
                     })
@@ -127,10 +133,34 @@ public final class FillInMiddleRepair {
         var gap: Double
     }
 
-    private func candidates(for function: FunctionBody, name: String, path: String, lines: [String],
-                            context: [(String, String)]) throws -> [RepairCandidate] {
+    /// A function cut out of its file, with its fill-in-the-middle prompt.
+    struct Site {
+        var function: FunctionBody
+        var name: String
+        var path: String
+        var lines: [String]
+        var cut: FunctionCut
+        var prompt: PromptInput
+        /// About the prompt's size (its parts are counted apart).
+        var promptTokens: Int
+    }
+
+    /// The function cut out; the prompt is the file before it, the file after it and the
+    /// context files, each fitted to its budget.
+    private func site(_ function: FunctionBody, name: String, path: String, lines: [String], context: [(String, String)]) -> Site {
         let cut = FunctionCut(function, lines: lines)
-        let (prompt, promptTokens) = fillInMiddlePrompt(cut, path: path, context: context)
+        let completer = FillInMiddleCompleter(generator: generator)
+        let shownBefore = completer.fitPrefix(cut.before, budget: prefixTokens)
+        let shownAfter = completer.fit(cut.after, budget: suffixTokens, fromEnd: false)
+        let tokens = generator.countTokens(shownBefore) + generator.countTokens(shownAfter)
+            + context.reduce(0) { $0 + generator.countTokens($1.1) + 8 }
+        return Site(function: function, name: name, path: path, lines: lines, cut: cut,
+                    prompt: .fillInMiddle(prefix: shownBefore, suffix: shownAfter, path: path, contextFiles: context),
+                    promptTokens: tokens)
+    }
+
+    private func candidates(for site: Site) throws -> [RepairCandidate] {
+        let (function, name, path, cut, prompt, promptTokens) = (site.function, site.name, site.path, site.cut, site.prompt, site.promptTokens)
         let (before, original) = (cut.before, cut.original)
         func file(_ middle: String) -> String { cut.file(middle) }
         try checkCancelled()
@@ -208,11 +238,9 @@ public final class FillInMiddleRepair {
     /// The body written whole after the header and docstring (greedy): no one-spot change, so
     /// its likelihood does not compare with theirs, and it comes after them. nil when it is
     /// empty or the body as it is.
-    private func wholeBody(function: FunctionBody, name: String, path: String, lines: [String],
-                           context: [(String, String)]) throws -> RepairCandidate? {
+    private func wholeBody(_ site: Site) throws -> RepairCandidate? {
         try checkCancelled()
-        let cut = FunctionCut(function, lines: lines)
-        let (prompt, promptTokens) = fillInMiddlePrompt(cut, path: path, context: context)
+        let (function, name, path, cut, prompt, promptTokens) = (site.function, site.name, site.path, site.cut, site.prompt, site.promptTokens)
         onProgress("writing the body of \(name) whole")
         let body = function.clean(try write(prompt, answerPrefix: cut.head, temperature: 0, seed: 0, maxTokens: bodyTokens,
                                             bodyIndent: function.indent).text)
@@ -224,13 +252,11 @@ public final class FillInMiddleRepair {
     /// A stub's body written by the model after everything above the stub's statement
     /// (header, docstring, comments): greedy for rank 0, sampled after; nil when it is
     /// empty, the stub itself, or one written before.
-    private func stubBody(_ rank: Int, made: [RepairCandidate], function: FunctionBody, name: String, path: String,
-                          lines: [String], context: [(String, String)]) throws -> RepairCandidate? {
+    private func stubBody(_ rank: Int, made: [RepairCandidate], _ site: Site) throws -> RepairCandidate? {
+        let (function, name, path, cut, prompt, promptTokens) = (site.function, site.name, site.path, site.cut, site.prompt, site.promptTokens)
         guard let stubLine = function.stubStatement else { return nil }
         try checkCancelled()
-        let cut = FunctionCut(function, lines: lines)
-        let (prompt, promptTokens) = fillInMiddlePrompt(cut, path: path, context: context)
-        let head = lines[function.header..<stubLine].joined(separator: "\n") + "\n"
+        let head = site.lines[function.header..<stubLine].joined(separator: "\n") + "\n"
         onProgress("writing the body of \(name) in place (\(rank == 0 ? "greedy" : "sample \(rank)"))")
         let written = try write(prompt, answerPrefix: head, temperature: rank == 0 ? 0 : 0.8, seed: UInt64(rank),
                                 maxTokens: bodyTokens, bodyIndent: function.indent)
@@ -239,16 +265,6 @@ public final class FillInMiddleRepair {
         return RepairCandidate(path: path, text: cut.file(head + body), answer: head + body,
                                origin: "fill-in-the-middle: the body of \(name) written in place (\(rank == 0 ? "greedy" : "sampled"))",
                                promptTokens: promptTokens)
-    }
-
-    /// The fill-in-the-middle prompt for a function cut out of its file, and about its size.
-    private func fillInMiddlePrompt(_ cut: FunctionCut, path: String, context: [(String, String)]) -> (PromptInput, Int) {
-        let completer = FillInMiddleCompleter(generator: generator)
-        let shownBefore = completer.fitPrefix(cut.before, budget: prefixTokens)
-        let shownAfter = completer.fit(cut.after, budget: suffixTokens, fromEnd: false)
-        let tokens = generator.countTokens(shownBefore) + generator.countTokens(shownAfter)
-            + context.reduce(0) { $0 + generator.countTokens($1.1) + 8 }
-        return (.fillInMiddle(prefix: shownBefore, suffix: shownAfter, path: path, contextFiles: context), tokens)
     }
 
     /// How much likelier the few lines after a change are with it than without it: the code
@@ -369,10 +385,11 @@ struct FunctionCut {
 
 /// Repair candidates made as they are asked for (`FillInMiddleRepair.queue`).
 public final class RepairQueue {
-    /// Makes a function's candidates of one rank, given those it made before ([] when done).
+    /// Makes a function's next candidates, given those it made before: a ranked list at
+    /// once, or one at a time ([] when it has no more).
     struct Producer {
-        let make: (_ rank: Int, _ made: [RepairCandidate]) throws -> [RepairCandidate]
-        init(_ make: @escaping (_ rank: Int, _ made: [RepairCandidate]) throws -> [RepairCandidate]) { self.make = make }
+        let make: (_ made: [RepairCandidate]) throws -> [RepairCandidate]
+        init(_ make: @escaping (_ made: [RepairCandidate]) throws -> [RepairCandidate]) { self.make = make }
     }
 
     private let groups: [[Producer]]
@@ -410,7 +427,7 @@ public final class RepairQueue {
             // A producer's candidates of all ranks come at once (a ranked list) or one by one.
             let list = made[group][i]
             if rank < list.count { pending.append(list[rank]); continue }
-            let fresh = try producers[i].make(list.count, list)
+            let fresh = try producers[i].make(list)
             if fresh.isEmpty { exhausted[group][i] = true; continue }
             made[group][i] += fresh
             pending.append(made[group][i][rank])
