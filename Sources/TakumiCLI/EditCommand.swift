@@ -50,8 +50,8 @@ public struct EditCommand: ParsableCommand {
     @Option(name: .long, parsing: .unconditional, help: "When an answer copies the code unchanged: answers forked from it where the model doubted a token, each tested (default 4, 0: none; in-process model only).")
     public var forks: Int = 4
 
-    @Option(name: .long, parsing: .unconditional, help: "Before the chat rounds: fixes the model writes in its fill-in-the-middle format for the functions in focus (a stub's body; its own token where it doubts the code), tested best first; at most this many are tested (default 12, 0: none; needs a test command and the in-process model).")
-    public var repairs: Int = 12
+    @Option(name: .long, parsing: .unconditional, help: "Before the chat rounds: fixes the model writes in its fill-in-the-middle format for the functions in focus (a stub's body; its own token where it doubts the code), tested best first; at most this many are tested (default: about a minute of test runs, timed by the first run, 12 to 48; 0: none; needs a test command and the in-process model).")
+    public var repairs: Int?
 
     public init() {}
 
@@ -72,7 +72,7 @@ public struct EditCommand: ParsableCommand {
         if let a = attempts, !(1...20).contains(a) { throw ValidationError("--attempts must be 1...20, got \(a)") }
         if !(1...16).contains(candidates) { throw ValidationError("--candidates must be 1...16, got \(candidates)") }
         if !(0...16).contains(forks) { throw ValidationError("--forks must be 0...16, got \(forks)") }
-        if !(0...64).contains(repairs) { throw ValidationError("--repairs must be 0...64, got \(repairs)") }
+        if let repairs, !(0...64).contains(repairs) { throw ValidationError("--repairs must be 0...64, got \(repairs)") }
         try planOptions.check()
     }
 

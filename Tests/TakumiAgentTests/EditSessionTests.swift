@@ -249,6 +249,21 @@ import TakumiAgent
         #expect(EditSession.candidateTestTimeLimit(configured: 300, baseline: baseline(300, timedOut: true)) == 300)
     }
 
+    /// Untold, the repairs tested are about a minute of test runs: many with a fast suite,
+    /// the twelve of old with a slow one or no timed run.
+    @Test func repairCountFollowsTheBaselinesTime() {
+        func baseline(_ seconds: Double, timedOut: Bool = false) -> TestReport {
+            TestReport(command: "t", exitCode: 1, durationSeconds: seconds, outputTail: "", timedOut: timedOut,
+                       passed: false, failingTests: nil)
+        }
+        #expect(EditSession.repairCount(baseline: baseline(0.4)) == 48)
+        #expect(EditSession.repairCount(baseline: baseline(2)) == 30)
+        #expect(EditSession.repairCount(baseline: baseline(5)) == 12)
+        #expect(EditSession.repairCount(baseline: baseline(60)) == 12)
+        #expect(EditSession.repairCount(baseline: nil) == 12)
+        #expect(EditSession.repairCount(baseline: baseline(300, timedOut: true)) == 12)
+    }
+
     @Test func baselineFailuresAreToleratedWhenTheTargetedOneIsFixed() {
         func report(_ failing: [String]?, passed: Bool = false) -> TestReport {
             TestReport(command: "t", exitCode: passed ? 0 : 1, durationSeconds: 0, outputTail: "", timedOut: false,

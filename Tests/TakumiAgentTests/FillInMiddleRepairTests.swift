@@ -110,6 +110,21 @@ final class KnowingGenerator: TextGenerator {
         #expect(try FillInMiddleRepair(generator: knowing).candidates(path: "calc.py", text: Self.buggy, definitions: ["nope"], references: []).isEmpty)
     }
 
+    /// Copying a line before, the model keeps the code's `False` but its second choice there is
+    /// `True`, the fix: every scored place gets its likeliest other token, and the one the
+    /// model finds closest to the code's comes first.
+    @Test func theModelsSecondChoiceIsTriedWhereItDoubtsLeast() throws {
+        let text = "def ends(xs):\n    yield True, False\n    yield False, False\n"
+        let generator = SecondChoiceGenerator(doubted: "False", occurrence: 3, secondChoice: "True")
+        let candidates = try FillInMiddleRepair(generator: generator)
+            .candidates(path: "ends.py", text: text, definitions: ["ends"], references: [])
+        let first = try #require(candidates.first)
+        #expect(first.answer == "def ends(xs):\n    yield True, False\n    yield False, True\n")
+        #expect(first.origin.contains("ends line 3: 'True' for 'False'"))
+        #expect(candidates.count > 1, "the other places get their second choices too, ranked after it")
+        #expect(generator.scorings.first?.alternatives == 2, "the second choice comes from the same scoring pass")
+    }
+
     @Test func aCorrectFunctionGivesNoCandidate() throws {
         let fixed = Self.buggy.replacingOccurrences(of: "\"\"\"Adds.\"\"\"\n    return a - b", with: "\"\"\"Adds.\"\"\"\n    return a + b")
         let candidates = try FillInMiddleRepair(generator: KnowingGenerator(known: Self.fixedAdd))
@@ -231,5 +246,56 @@ final class KnowingGenerator: TextGenerator {
         let (report, _) = try run(generator, candidates: 0)
         #expect(report.attempts.allSatisfy { $0.round == 1 })
         #expect(generator.scorings.isEmpty)
+    }
+}
+
+/// A model that copies: scoring a continuation, each word, space run or sign is a token the
+/// model finds likely, with a far less likely other token as its second choice — except at
+/// the `occurrence`-th `doubted` word, where its second choice `secondChoice` is close.
+final class SecondChoiceGenerator: TextGenerator {
+    let doubted: String, occurrence: Int, secondChoice: String
+    var scorings: [ScoringRequest] = []
+    init(doubted: String, occurrence: Int, secondChoice: String) {
+        (self.doubted, self.occurrence, self.secondChoice) = (doubted, occurrence, secondChoice)
+    }
+
+    var modelDescription: String { "second choice" }
+    var canScore: Bool { true }
+    func countTokens(_ text: String) -> Int { text.utf8.count / 4 + 1 }
+
+    func generate(_ request: GenerationRequest, onEvent: (GenerationEvent) -> GenerationControl) throws -> GenerationResult {
+        GenerationResult(text: "", promptTokens: 10, generatedTokens: 0, finishReason: .endOfTurn, prefillSeconds: 0, decodeSeconds: 0)
+    }
+
+    func score(_ request: ScoringRequest, onEvent: (GenerationEvent) -> GenerationControl) throws -> [ScoredPiece]? {
+        scorings.append(request)
+        var pieces: [ScoredPiece] = []
+        var offset = 0, seen = 0
+        for token in Self.tokens(request.continuation) {
+            let count = token.utf8.count
+            defer { offset += count }
+            if token == doubted { seen += 1 }
+            let other: ScoredPiece.Alternative = token == doubted && seen == occurrence
+                ? .init(text: secondChoice, logProbability: -2)
+                : .init(text: " zz", logProbability: -9)
+            pieces.append(ScoredPiece(byteOffset: offset, byteCount: count, logProbability: -0.2,
+                                      alternatives: [.init(text: token, logProbability: -0.2), other]))
+        }
+        return pieces
+    }
+
+    /// Words, runs of spaces and single other characters.
+    static func tokens(_ text: String) -> [String] {
+        var tokens: [String] = []
+        for character in text {
+            if let last = tokens.last, let l = last.last,
+               (l.isLetter || l.isNumber || l == "_") == (character.isLetter || character.isNumber || character == "_"),
+               l.isLetter || l.isNumber || l == "_" || (l == " " && character == " ") {
+                tokens[tokens.count - 1].append(character)
+            } else {
+                tokens.append(String(character))
+            }
+        }
+        return tokens
     }
 }

@@ -12,8 +12,9 @@ public struct EditOptions: Sendable {
     public var forks = 4
     /// Before the chat rounds (with a test gate only): fixes the model writes in its
     /// fill-in-the-middle format for the functions the plan focuses on (`FillInMiddleRepair`;
-    /// a backend that cannot score skips them). At most this many are tested; 0: none.
-    public var fillInMiddleCandidates = 12
+    /// a backend that cannot score skips them). At most this many are tested; 0: none; nil:
+    /// as many as `repairTestSeconds` of test runs allow (`repairCount`).
+    public var fillInMiddleCandidates: Int?
     public var temperature = 0.0
     public var testTimeout = 300.0
     public var dryRun = false
@@ -101,12 +102,13 @@ public final class EditSession {
         }
 
         // The model's own fill-in-the-middle fixes first: only the tests can accept them.
-        if tester != nil, options.fillInMiddleCandidates > 0, generator.canScore {
+        let repairLimit = options.fillInMiddleCandidates ?? EditSession.repairCount(baseline: report.baseline)
+        if tester != nil, repairLimit > 0, generator.canScore {
             onEvent(.attempt(number: 0, format: "fill-in-the-middle"))
             var tested = 0
             repairs: for target in plan.targets {
                 guard let snapshot = target.snapshot, let queue = repairQueue(target) else { continue }
-                while tested < options.fillInMiddleCandidates {
+                while tested < repairLimit {
                     let started = Date()
                     guard let candidate = try queue.next() else { break }
                     let making = Date().timeIntervalSince(started)
@@ -321,6 +323,15 @@ public final class EditSession {
     /// A candidate's tests may run at most ten times as long as the tests took before the edit,
     /// plus a minute, and never longer than the configured limit: a change that hangs them (a
     /// `list()` of an infinite iterator) is stopped in about a minute instead of five.
+    /// How many repair candidates to test when not told: as many as about a minute of test
+    /// runs allows, timed by the baseline run (one that stops at its first failure), at least
+    /// 12 and at most 48. The candidates cost the model little once made; with fast tests the
+    /// fix may well be among the later ones (the model's second choice at a place).
+    public static func repairCount(baseline: TestReport?) -> Int {
+        guard let baseline, !baseline.timedOut, baseline.durationSeconds > 0 else { return 12 }
+        return min(48, max(12, Int(60 / baseline.durationSeconds)))
+    }
+
     public static func candidateTestTimeLimit(configured: Double, baseline: TestReport?) -> Double {
         guard let baseline, !baseline.timedOut, baseline.durationSeconds > 0 else { return configured }
         return min(configured, 60 + 10 * baseline.durationSeconds)

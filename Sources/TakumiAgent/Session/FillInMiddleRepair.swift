@@ -166,29 +166,20 @@ public final class FillInMiddleRepair {
         try checkCancelled()
 
         onProgress("scoring \(name) (\(function.lines.upperBound - function.header) lines) under the model")
-        guard let scored = try generator.score(ScoringRequest(prompt: prompt, continuation: original, alternatives: 1),
+        guard let scored = try generator.score(ScoringRequest(prompt: prompt, continuation: original, alternatives: 2),
                                                onEvent: { _ in cancellation.isCancelled ? .stop : .continue }) else { return [] }
         try checkCancelled()
         let originalBytes = Array(original.utf8)
         let code = CodeMask(original, function: function)
-        var doubts: [Doubt] = []
-        for piece in scored {
-            guard let best = piece.alternatives.first, let token = best.text, !token.isEmpty,
-                  code.isCode(piece.byteOffset, count: piece.byteCount) else { continue }
-            let end = min(originalBytes.count, piece.byteOffset + piece.byteCount)
-            let here = String(decoding: originalBytes[piece.byteOffset..<end], as: UTF8.self)
-            // The same token, or one that differs only in white space (the blank lines the
-            // model wants after the function's last line are no fix).
-            if token.filter({ !$0.isWhitespace }) == here.filter({ !$0.isWhitespace }) { continue }
-            let gap = best.logProbability - piece.logProbability
-            // A name used here for the first time is the author's choice, not a mistake.
-            if FillInMiddleRepair.introducesName(originalBytes, at: piece.byteOffset, count: end - piece.byteOffset, before: before) { continue }
-            if gap >= minimumDoubt { doubts.append(Doubt(offset: piece.byteOffset, count: end - piece.byteOffset, token: token, gap: gap)) }
-        }
-        doubts.sort { $0.gap != $1.gap ? $0.gap > $1.gap : $0.offset < $1.offset }
-
+        let doubts = self.doubts(scored, originalBytes: originalBytes, code: code, before: before)
         var proposals: [(middle: String, origin: String, offset: Int, gap: Double)] = []
-        for (index, doubt) in doubts.prefix(substitutions).enumerated() {
+        // Every place gets its substitution (the model's second choice may be the fix where
+        // it copies a wrong token from a line before); the most doubted ones also a fork.
+        let places = doubts.prefix(substitutions).enumerated().map {
+            (doubt: $0.element, fork: $0.offset < forks && $0.element.gap >= minimumDoubt)
+        }
+        onProgress("trying the model's tokens at \(places.count) places of \(name)")
+        for (doubt, fork) in places {
             try checkCancelled()
             let start = String(decoding: originalBytes[..<doubt.offset], as: UTF8.self)
             let line = start.components(separatedBy: "\n").count
@@ -201,7 +192,7 @@ public final class FillInMiddleRepair {
                               "\(name) line \(line): '\(shown)' for '\(doubted.trimmingCharacters(in: .whitespacesAndNewlines))'", doubt.offset, doubt.gap))
             // The model's token there and its own code after it, until its lines meet the
             // original ones again (a line changed, added or dropped).
-            guard index < forks else { continue }
+            guard fork else { continue }
             let written = try write(prompt, answerPrefix: start + doubt.token, temperature: 0, seed: 0,
                                     maxTokens: 48, stopAfterLines: 2)
             if let middle = LineResync.splice(original: original, head: start, written: doubt.token + written.text,
@@ -233,6 +224,27 @@ public final class FillInMiddleRepair {
         return ranked.enumerated().sorted { a, b in
             a.element.gain != b.element.gain ? a.element.gain > b.element.gain : a.offset < b.offset
         }.map(\.element.candidate)
+    }
+
+    /// The places of the function where the model's likeliest token is another than the
+    /// code's (in code only, not a name introduced there), with how much likelier it is
+    /// (the gap, negative where the model still prefers the code's token), most doubted first.
+    private func doubts(_ scored: [ScoredPiece], originalBytes: [UInt8], code: CodeMask, before: String) -> [Doubt] {
+        var doubts: [Doubt] = []
+        for piece in scored where code.isCode(piece.byteOffset, count: piece.byteCount) {
+            let end = min(originalBytes.count, piece.byteOffset + piece.byteCount)
+            guard piece.byteOffset < end else { continue }
+            let here = String(decoding: originalBytes[piece.byteOffset..<end], as: UTF8.self).filter { !$0.isWhitespace }
+            // The likeliest other token: not the same, nor one that differs only in white
+            // space (the blank lines the model wants after the function's last line are no fix).
+            guard let best = piece.alternatives.first(where: { $0.text.map { $0.filter { !$0.isWhitespace } != here } ?? false }),
+                  let token = best.text, !token.isEmpty else { continue }
+            // A name used here for the first time is the author's choice, not a mistake.
+            if FillInMiddleRepair.introducesName(originalBytes, at: piece.byteOffset, count: end - piece.byteOffset, before: before) { continue }
+            doubts.append(Doubt(offset: piece.byteOffset, count: end - piece.byteOffset, token: token,
+                                gap: best.logProbability - piece.logProbability))
+        }
+        return doubts.sorted { $0.gap != $1.gap ? $0.gap > $1.gap : $0.offset < $1.offset }
     }
 
     /// The body written whole after the header and docstring (greedy): no one-spot change, so
