@@ -245,4 +245,19 @@ import TakumiAgent
         #expect(found.map { "\($0.path):\($0.line)" } == ["tests/test_mod.py:9", "src/pkg/mod.py:120", "src/pkg/mod.py:130", "web/app.js:12"])
         #expect(found[1].function == "f")
     }
+
+    /// pytest's warnings summary names the line that warned (a deprecated function the tests
+    /// still call): no failure is there.
+    @Test func warningsAreNoFailureLocations() {
+        let locator = FailureLocator(files: ["pkg/more.py", "tests/test_more.py"])
+        let output = """
+        tests/test_more.py:3107: AssertionError
+        =============================== warnings summary ===============================
+        tests/test_more.py::ZipEqualTest::test_equal
+          /tmp/takumi-checkout-1/work/pkg/more.py:1742: DeprecationWarning: zip_equal will be removed
+            warnings.warn(
+        pkg/more.py:20: in helper
+        """
+        #expect(locator.locations(in: output).map { "\($0.path):\($0.line)" } == ["tests/test_more.py:3107", "pkg/more.py:20"])
+    }
 }

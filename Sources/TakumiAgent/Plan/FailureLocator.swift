@@ -54,7 +54,7 @@ public struct FailureLocator: Sendable {
                 }
                 let (pathGroup, lineGroup, functionGroup) = index == 2 ? (2, 3, 1) : (1, 2, 3)
                 guard let rawPath = group(pathGroup), let line = group(lineGroup).flatMap(Int.init),
-                      let path = repositoryPath(rawPath) else { continue }
+                      let path = repositoryPath(rawPath), !FailureLocator.isWarning(after: match.range, in: output) else { continue }
                 found.append((match.range.location, FailureLocation(path: path, line: line, function: group(functionGroup))))
             }
         }
@@ -63,6 +63,16 @@ public struct FailureLocator: Sendable {
             if seen.insert(key).inserted { result.append(item.location) }
         }
         return result
+    }
+
+    /// Whether a `path:line:` match is followed by a warning's category
+    /// (`mod.py:12: DeprecationWarning: …`, as Python and pytest's warnings summary print
+    /// them): a warning points at code that works, not at the failure.
+    static func isWarning(after range: NSRange, in output: String) -> Bool {
+        guard let end = Range(NSRange(location: range.location + range.length, length: 0), in: output)?.lowerBound else { return false }
+        let rest = output[end...].prefix(120).drop { $0 == " " }
+        let word = rest.prefix { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." }
+        return word.hasSuffix("Warning") && rest.dropFirst(word.count).hasPrefix(":")
     }
 
     /// The tracked file a printed path names: exact, else the longest suffix match
