@@ -13,7 +13,7 @@ public struct EditOptions: Sendable {
     /// Before the chat rounds (with a test gate only): fixes the model writes in its
     /// fill-in-the-middle format for the functions the plan focuses on (`FillInMiddleRepair`;
     /// a backend that cannot score skips them). At most this many are tested; 0: none; nil:
-    /// as many as `repairTestSeconds` of test runs allow (`repairCount`).
+    /// about a minute of test runs (`EditSession.repairCount`).
     public var fillInMiddleCandidates: Int?
     public var temperature = 0.0
     public var testTimeout = 300.0
@@ -320,9 +320,6 @@ public final class EditSession {
 
     /// A candidate whose tests fail still passes when the tests failed before the change too,
     /// the framework names the failing tests, no new test fails and at least one is fixed.
-    /// A candidate's tests may run at most ten times as long as the tests took before the edit,
-    /// plus a minute, and never longer than the configured limit: a change that hangs them (a
-    /// `list()` of an infinite iterator) is stopped in about a minute instead of five.
     /// How many repair candidates to test when not told: as many as about a minute of test
     /// runs allows, timed by the baseline run (one that stops at its first failure), at least
     /// 12 and at most 48. The candidates cost the model little once made; with fast tests the
@@ -332,6 +329,9 @@ public final class EditSession {
         return min(48, max(12, Int(60 / baseline.durationSeconds)))
     }
 
+    /// A candidate's tests may run at most ten times as long as the tests took before the edit,
+    /// plus a minute, and never longer than the configured limit: a change that hangs them (a
+    /// `list()` of an infinite iterator) is stopped in about a minute instead of five.
     public static func candidateTestTimeLimit(configured: Double, baseline: TestReport?) -> Double {
         guard let baseline, !baseline.timedOut, baseline.durationSeconds > 0 else { return configured }
         return min(configured, 60 + 10 * baseline.durationSeconds)

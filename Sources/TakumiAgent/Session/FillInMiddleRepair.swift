@@ -226,9 +226,9 @@ public final class FillInMiddleRepair {
         }.map(\.element.candidate)
     }
 
-    /// The places of the function where the model's likeliest token is another than the
-    /// code's (in code only, not a name introduced there), with how much likelier it is
-    /// (the gap, negative where the model still prefers the code's token), most doubted first.
+    /// Each place of the function with the model's likeliest token other than the code's
+    /// (in code only, not where a name is introduced) and how much likelier it is than the
+    /// code's (the gap, negative where the model still prefers the code's), largest gap first.
     private func doubts(_ scored: [ScoredPiece], originalBytes: [UInt8], code: CodeMask, before: String) -> [Doubt] {
         var doubts: [Doubt] = []
         for piece in scored where code.isCode(piece.byteOffset, count: piece.byteCount) {
