@@ -125,6 +125,19 @@ final class KnowingGenerator: TextGenerator {
         #expect(generator.scorings.first?.alternatives == 2, "the second choice comes from the same scoring pass")
     }
 
+    /// A wrong default in the signature: the model reads the docstring ("Defaults to `True`")
+    /// only after the signature, so a change there is judged by how the whole docstring fits
+    /// after it — and `False` is the language's word, not a name the author chose.
+    @Test func aSignatureChangeIsJudgedByTheDocstringAfterIt() throws {
+        let text = "def camel(s, upper=False):\n    \"\"\"Camel case.\n\n    More words here.\n    Defaults to `True`.\n    \"\"\"\n"
+            + "    if upper:\n        return s.title()\n    return s\n"
+        let candidates = try FillInMiddleRepair(generator: DocumentedDefaultGenerator())
+            .candidates(path: "camel.py", text: text, definitions: ["camel"], references: [])
+        let first = try #require(candidates.first)
+        #expect(first.answer.hasPrefix("def camel(s, upper=True):\n"), "not: \(first.origin)")
+        #expect(candidates.contains { $0.answer.contains("    while upper:\n") }, "the body's doubt is still tried, after it")
+    }
+
     @Test func aCorrectFunctionGivesNoCandidate() throws {
         let fixed = Self.buggy.replacingOccurrences(of: "\"\"\"Adds.\"\"\"\n    return a - b", with: "\"\"\"Adds.\"\"\"\n    return a + b")
         let candidates = try FillInMiddleRepair(generator: KnowingGenerator(known: Self.fixedAdd))
@@ -185,6 +198,8 @@ final class KnowingGenerator: TextGenerator {
         #expect(!FillInMiddleRepair.introducesName(body, at: at("count"), count: 5, before: "def f(count):\n"))
         #expect(!FillInMiddleRepair.introducesName(body, at: at("0"), count: 1, before: ""), "a number is no name")
         #expect(!FillInMiddleRepair.introducesName(body, at: at(" + "), count: 2, before: ""), "an operator is no name")
+        let constant = Array("    return False\n".utf8)
+        #expect(!FillInMiddleRepair.introducesName(constant, at: 11, count: 5, before: ""), "a constant of the language is no name")
     }
 
     @Test func bodiesOfBraceLanguagesKeepTheClosingBrace() throws {
@@ -297,5 +312,40 @@ final class SecondChoiceGenerator: TextGenerator {
             }
         }
         return tokens
+    }
+}
+
+/// Scores a documented function: the docstring's "Defaults to `X`" is likely only when the
+/// signature's default is X; the signature's `False` has `True` as second choice (-2 against
+/// -0.2), the body's `if` has `while` (-1, a smaller doubt that ranks first on its own).
+final class DocumentedDefaultGenerator: TextGenerator {
+    var modelDescription: String { "documented default" }
+    var canScore: Bool { true }
+    func countTokens(_ text: String) -> Int { text.utf8.count / 4 + 1 }
+
+    func generate(_ request: GenerationRequest, onEvent: (GenerationEvent) -> GenerationControl) throws -> GenerationResult {
+        GenerationResult(text: "", promptTokens: 10, generatedTokens: 0, finishReason: .endOfTurn, prefillSeconds: 0, decodeSeconds: 0)
+    }
+
+    func score(_ request: ScoringRequest, onEvent: (GenerationEvent) -> GenerationControl) throws -> [ScoredPiece]? {
+        let signatureDefault = request.continuation.contains("upper=True") ? "True" : "False"
+        var pieces: [ScoredPiece] = []
+        var offset = 0, previous: [String] = []
+        for token in SecondChoiceGenerator.tokens(request.continuation) {
+            let count = token.utf8.count
+            defer { offset += count; previous.append(token) }
+            var logProbability = -0.2
+            var other = ScoredPiece.Alternative(text: " zz", logProbability: -9)
+            if previous.last == "`" && previous.dropLast().last == " " {   // the value in "Defaults to `X`"
+                logProbability = token == signatureDefault ? -0.1 : -6
+            } else if token == "False" && !previous.contains("`") {
+                other = .init(text: "True", logProbability: -2)
+            } else if token == "if" {
+                other = .init(text: "while", logProbability: -1)
+            }
+            pieces.append(ScoredPiece(byteOffset: offset, byteCount: count, logProbability: logProbability,
+                                      alternatives: [.init(text: token, logProbability: logProbability), other]))
+        }
+        return pieces
     }
 }

@@ -215,7 +215,8 @@ public final class FillInMiddleRepair {
             guard abs(middle.components(separatedBy: "\n").count - originalLineCount) <= 2,
                   seen.insert(middle).inserted else { continue }
             try checkCancelled()
-            guard let tail = try tailGain(middle, original: original, scored: scored, prompt: prompt) else { continue }
+            guard let tail = try tailGain(middle, original: original, headBytes: cut.head.utf8.count,
+                                          scored: scored, prompt: prompt) else { continue }
             let gain = proposal.gap + tail
             ranked.append((RepairCandidate(path: path, text: file(middle), answer: middle,
                                            origin: String(format: "fill-in-the-middle: %@ (%+.1f nats)", proposal.origin, gain),
@@ -284,13 +285,19 @@ public final class FillInMiddleRepair {
     /// (log-probability difference over `linesAfterChange` lines). A fix makes what follows
     /// fit; a renamed variable or a wrong guess makes it fit worse. The changed text itself is
     /// not summed: a line the model rewrote in its own words is likely by construction.
+    /// A change in the head (`headBytes` of the original: the signature and docstring) is
+    /// compared over the rest of the docstring too: a default value or a parameter is what
+    /// the docstring describes ("Defaults to `True`", its examples), and the model only reads
+    /// that after the signature.
     /// Tokens the cache still holds from an earlier scoring are not scored again.
-    private func tailGain(_ middle: String, original: String, scored: [ScoredPiece], prompt: PromptInput) throws -> Double? {
+    private func tailGain(_ middle: String, original: String, headBytes: Int, scored: [ScoredPiece],
+                          prompt: PromptInput) throws -> Double? {
         let new = Array(middle.utf8), old = Array(original.utf8)
         var shared = 0   // bytes both end with
         while shared < min(new.count, old.count), new[new.count - 1 - shared] == old[old.count - 1 - shared] { shared += 1 }
         let changeEnd = new.count - shared, shift = new.count - old.count
-        var cut = changeEnd
+        // From the change, or from the end of the head where the change is inside it.
+        var cut = changeEnd - shift < headBytes ? min(new.count, headBytes + shift) : changeEnd
         var lines = 0
         while cut < new.count, lines < linesAfterChange {
             if new[cut] == UInt8(ascii: "\n") { lines += 1 }
@@ -316,9 +323,27 @@ public final class FillInMiddleRepair {
         while end < bytes.count, isWord(bytes[end]) { end += 1 }
         let word = bytes[start..<end]
         guard !(word.first.map { $0 >= 48 && $0 <= 57 } ?? true) else { return false }   // a number
+        // A keyword, constant or builtin is the language's word, not one the author chose.
+        guard !FillInMiddleRepair.languageWords.contains(String(decoding: word, as: UTF8.self)) else { return false }
         let earlier = Array(before.utf8) + bytes[..<start]
         return !FillInMiddleRepair.containsWord(earlier, Array(word), isWord: isWord)
     }
+
+    /// Keywords, constants and builtins of the languages with a structure scanner (Python
+    /// and the C-like ones) that a function may use without the file naming them before:
+    /// `False` where `True` belongs is a bug to find, not a new name.
+    static let languageWords: Set<String> = [
+        "True", "False", "None", "true", "false", "null", "nil", "undefined", "self", "this", "super",
+        "and", "or", "not", "in", "is", "if", "elif", "else", "for", "while", "return", "yield", "break",
+        "continue", "pass", "raise", "try", "except", "finally", "with", "as", "lambda", "del", "assert",
+        "await", "async", "global", "nonlocal", "from", "import", "new", "const", "let", "var", "throw",
+        "len", "range", "list", "dict", "set", "frozenset", "tuple", "int", "str", "float", "bool", "bytes",
+        "iter", "next", "map", "filter", "zip", "enumerate", "sorted", "reversed", "min", "max", "sum",
+        "any", "all", "abs", "isinstance", "issubclass", "type", "object", "callable", "getattr", "setattr",
+        "hasattr", "repr", "hash", "print", "divmod", "round", "slice",
+        "ValueError", "TypeError", "KeyError", "IndexError", "StopIteration", "AttributeError",
+        "NotImplementedError", "RuntimeError", "Exception",
+    ]
 
     public static func containsWord(_ text: [UInt8], _ word: [UInt8], isWord: (UInt8) -> Bool) -> Bool {
         guard !word.isEmpty, text.count >= word.count else { return false }
