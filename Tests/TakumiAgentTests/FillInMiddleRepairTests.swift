@@ -189,6 +189,7 @@ final class KnowingGenerator: TextGenerator {
         #expect(!mask.isCode(offset("    # a"), count: 6), "judged by the token's first byte that is not a space")
         #expect(mask.isCode(offset("_id$"), count: 1), "a short literal (a pattern) can be the bug")
         #expect(mask.isCode(offset("ValueError"), count: 1))
+        #expect(mask.isInLiteral(offset("_id$"), count: 3) && !mask.isInLiteral(offset("re.sub"), count: 2))
     }
 
     @Test func aNewNameIsTheAuthorsChoice() {

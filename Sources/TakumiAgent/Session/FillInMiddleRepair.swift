@@ -240,8 +240,10 @@ public final class FillInMiddleRepair {
             // space (the blank lines the model wants after the function's last line are no fix).
             guard let best = piece.alternatives.first(where: { $0.text.map { $0.filter { !$0.isWhitespace } != here } ?? false }),
                   let token = best.text, !token.isEmpty else { continue }
-            // A name used here for the first time is the author's choice, not a mistake.
-            if FillInMiddleRepair.introducesName(originalBytes, at: piece.byteOffset, count: end - piece.byteOffset, before: before) { continue }
+            // A name used here for the first time is the author's choice, not a mistake (but
+            // the words of a string literal are data: `r"_ids$"` may be the bug).
+            if !code.isInLiteral(piece.byteOffset, count: piece.byteCount),
+               FillInMiddleRepair.introducesName(originalBytes, at: piece.byteOffset, count: end - piece.byteOffset, before: before) { continue }
             doubts.append(Doubt(offset: piece.byteOffset, count: end - piece.byteOffset, token: token,
                                 gap: best.logProbability - piece.logProbability))
         }

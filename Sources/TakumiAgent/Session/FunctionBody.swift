@@ -79,11 +79,14 @@ public struct FunctionBody {
 /// (`"{0:>%ds}"`) or a pattern (`r"_id$"`) can be the bug.
 public struct CodeMask {
     private var prose: [Bool]
+    /// Bytes inside a string literal of code lines (short or long).
+    private var literal: [Bool]
     private let whitespace: [Bool]
 
     public init(_ text: String, function: FunctionBody) {
         let bytes = Array(text.utf8)
         prose = [Bool](repeating: false, count: bytes.count)
+        literal = prose
         whitespace = bytes.map { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
         var lineStart = 0
         var lineIndex = function.header
@@ -95,8 +98,11 @@ public struct CodeMask {
             if isDocstring || trimmed.hasPrefix("#") || trimmed.hasPrefix("//") || trimmed.hasPrefix("/*") || trimmed.hasPrefix("*") {
                 for k in lineStart...min(i, bytes.count - 1) { prose[k] = true }
             } else {
-                for range in CodeMask.proseLiterals(line) {
-                    for k in range { prose[lineStart + k] = true }
+                for (range, words) in CodeMask.literals(line) {
+                    for k in range {
+                        literal[lineStart + k] = true
+                        if words >= 3 { prose[lineStart + k] = true }
+                    }
                 }
             }
             lineStart = i + 1
@@ -110,9 +116,17 @@ public struct CodeMask {
         return first < prose.count && !prose[first]
     }
 
-    /// Byte ranges (within `line`) of string literals holding three or more words.
-    public static func proseLiterals(_ line: [UInt8]) -> [Range<Int>] {
-        var result: [Range<Int>] = []
+    /// Whether the token at `offset` starts inside a string literal (a pattern, a format, a
+    /// key): its words are data, never names the code introduces.
+    public func isInLiteral(_ offset: Int, count: Int) -> Bool {
+        let first = (offset..<min(offset + max(count, 1), literal.count)).first { !whitespace[$0] } ?? offset
+        return first < literal.count && literal[first]
+    }
+
+    /// Byte ranges (within `line`) of its string literals, quotes included, with how many
+    /// words each holds.
+    static func literals(_ line: [UInt8]) -> [(range: Range<Int>, words: Int)] {
+        var result: [(range: Range<Int>, words: Int)] = []
         var i = 0
         while i < line.count {
             let c = line[i]
@@ -128,7 +142,7 @@ public struct CodeMask {
             let literal = i..<min(j + 1, line.count)
             let words = String(decoding: line[(i + 1)..<min(j, line.count)], as: UTF8.self)
                 .split(whereSeparator: { $0 == " " }).count
-            if words >= 3 { result.append(literal) }
+            result.append((literal, words))
             i = j + 1
         }
         return result
