@@ -138,6 +138,25 @@ final class KnowingGenerator: TextGenerator {
         #expect(candidates.contains { $0.answer.contains("    while upper:\n") }, "the body's doubt is still tried, after it")
     }
 
+    /// A missing sign: the model's second choice at `n` is `-`, and the fix keeps the `n`.
+    @Test func theModelsTokenIsAlsoPutInBeforeTheDoubtedOne() throws {
+        let text = "def back(x, n):\n    return repeat(x, n)\n"
+        let candidates = try FillInMiddleRepair(generator: SecondChoiceGenerator(doubted: "n", occurrence: 2, secondChoice: "-"))
+            .candidates(path: "back.py", text: text, definitions: ["back"], references: [])
+        #expect(candidates.contains { $0.answer == "def back(x, n):\n    return repeat(x, -n)\n" })
+        #expect(candidates.contains { $0.answer == "def back(x, n):\n    return repeat(x, -)\n" }, "and in its place")
+    }
+
+    @Test func insertionsKeepWordsApart() {
+        #expect(FillInMiddleRepair.insertion("-", before: " n") == " -n")
+        #expect(FillInMiddleRepair.insertion(" -", before: " n") == " -n")
+        #expect(FillInMiddleRepair.insertion(" not", before: " x") == " not x")
+        #expect(FillInMiddleRepair.insertion("(", before: "x") == "(x")
+        #expect(FillInMiddleRepair.insertion("d", before: " default") == nil, "two names would run into one")
+        #expect(FillInMiddleRepair.insertion(" ", before: "x") == nil)
+        #expect(FillInMiddleRepair.insertion("x", before: "\n    y") == nil, "not before a line break")
+    }
+
     @Test func aCorrectFunctionGivesNoCandidate() throws {
         let fixed = Self.buggy.replacingOccurrences(of: "\"\"\"Adds.\"\"\"\n    return a - b", with: "\"\"\"Adds.\"\"\"\n    return a + b")
         let candidates = try FillInMiddleRepair(generator: KnowingGenerator(known: Self.fixedAdd))

@@ -190,6 +190,12 @@ public final class FillInMiddleRepair {
             let rest = String(decoding: originalBytes[(doubt.offset + doubt.count)...], as: UTF8.self)
             proposals.append((start + doubt.token + rest,
                               "\(name) line \(line): '\(shown)' for '\(doubted.trimmingCharacters(in: .whitespacesAndNewlines))'", doubt.offset, doubt.gap))
+            // The model's token put in before the doubted one (a missing `-`, `not`, `*`).
+            if let inserted = FillInMiddleRepair.insertion(doubt.token, before: doubted) {
+                proposals.append((start + inserted + rest,
+                                  "\(name) line \(line): '\(shown)' put in before '\(doubted.trimmingCharacters(in: .whitespacesAndNewlines))'",
+                                  doubt.offset, doubt.gap))
+            }
             // The model's token there and its own code after it, until its lines meet the
             // original ones again (a line changed, added or dropped).
             guard fork else { continue }
@@ -329,6 +335,23 @@ public final class FillInMiddleRepair {
         guard !FillInMiddleRepair.languageWords.contains(String(decoding: word, as: UTF8.self)) else { return false }
         let earlier = Array(before.utf8) + bytes[..<start]
         return !FillInMiddleRepair.containsWord(earlier, Array(word), isWord: isWord)
+    }
+
+    /// `token` put in before `code` (a token of the code), or nil where that makes no sense:
+    /// an empty or blank token, or two words that would run into one name (`d` before
+    /// `default`; a keyword such as `not` is kept apart by a space). A space the code's token
+    /// starts with goes before the inserted token: ` n` with `-` gives ` -n`.
+    public static func insertion(_ token: String, before code: String) -> String? {
+        let word = token.trimmingCharacters(in: .whitespaces)
+        guard !word.isEmpty, !word.contains("\n"), let codeStart = code.first(where: { !$0.isWhitespace }),
+              !code.prefix(while: { $0.isWhitespace }).contains("\n") else { return nil }
+        func isWordCharacter(_ c: Character) -> Bool { c.isLetter || c.isNumber || c == "_" }
+        let leading = String(code.prefix { $0 == " " || $0 == "\t" })
+        let codeRest = String(code.dropFirst(leading.count))
+        let lead = token.first?.isWhitespace == true ? String(token.prefix { $0 == " " || $0 == "\t" }) : leading
+        guard let last = word.last, isWordCharacter(last), isWordCharacter(codeStart) else { return lead + word + codeRest }
+        guard languageWords.contains(word) else { return nil }
+        return lead + word + " " + codeRest
     }
 
     /// Keywords, constants and builtins of the languages with a structure scanner (Python
