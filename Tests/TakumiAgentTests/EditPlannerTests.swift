@@ -261,3 +261,54 @@ import TakumiAgent
         #expect(locator.locations(in: output).map { "\($0.path):\($0.line)" } == ["tests/test_more.py:3107", "pkg/more.py:20"])
     }
 }
+
+@Suite struct RepairFocusTests {
+    static let text = """
+    def pad_left(width, s):
+        return s.rjust(width)
+
+
+    def pad_right(width, s):
+        return s.ljust(width)
+
+
+    def choose(align):
+        if align == "right":
+            return pad_left
+        return pad_right
+
+
+    def align_column(strings, align):
+        # unused_helper is only named in a comment
+        padfn = choose(align)
+        width = max(len(s) for s in strings)
+        return [padfn(width, s) for s in strings]
+
+
+    def unused_helper():
+        return 1
+
+
+    def table(rows):
+        return [align_column(r, "right") for r in rows]
+
+    """
+
+    @Test func aWrongResultAlsoTriesWhatTheTestedFunctionCalls() {
+        let structure = CodeStructure(text: Self.text, path: "t.py")
+        let chosen = RepairFocus().choose(structure: structure, shown: ["table"], testNames: ["align_column": 2, "strings": 1],
+                                          tracedInFile: false)
+        #expect(chosen.focus == ["table", "align_column"])
+        #expect(chosen.helpers == ["choose", "pad_left", "pad_right"], "two calls deep, a function passed on counts, a comment does not")
+    }
+
+    @Test func aCrashInTheFileKeepsToTheFocus() {
+        let structure = CodeStructure(text: Self.text, path: "t.py")
+        let chosen = RepairFocus().choose(structure: structure, shown: [], testNames: ["align_column": 1], tracedInFile: true)
+        #expect(chosen.focus == ["align_column"] && chosen.helpers.isEmpty)
+        var short = RepairFocus()
+        short.maxFunctionLines = 3
+        #expect(short.choose(structure: structure, shown: [], testNames: ["align_column": 1], tracedInFile: true).focus.isEmpty,
+                "a function longer than the limit is not tried")
+    }
+}

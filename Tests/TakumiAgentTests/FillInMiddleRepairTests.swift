@@ -157,6 +157,15 @@ final class KnowingGenerator: TextGenerator {
         #expect(FillInMiddleRepair.insertion("x", before: "\n    y") == nil, "not before a line break")
     }
 
+    /// Helpers (the functions the focus calls) take their turns after the focus, every other round.
+    @Test func helpersTakeEveryOtherTurn() throws {
+        let text = "def a(x):\n    raise NotImplementedError\n\n\ndef b(x):\n    raise NotImplementedError\n"
+        let candidates = try FillInMiddleRepair(generator: SeedWritingGenerator())
+            .candidates(path: "ab.py", text: text, definitions: ["a"], helpers: ["b"], references: [])
+        let order = candidates.map { $0.origin.contains("body of a ") ? "a" : "b" }.joined()
+        #expect(order == "aabaabaabbbb", "greedy and five samples each")
+    }
+
     @Test func aCorrectFunctionGivesNoCandidate() throws {
         let fixed = Self.buggy.replacingOccurrences(of: "\"\"\"Adds.\"\"\"\n    return a - b", with: "\"\"\"Adds.\"\"\"\n    return a + b")
         let candidates = try FillInMiddleRepair(generator: KnowingGenerator(known: Self.fixedAdd))
@@ -368,4 +377,16 @@ final class DocumentedDefaultGenerator: TextGenerator {
         }
         return pieces
     }
+}
+
+/// Writes `return SEED` as every fill-in-the-middle body (a different body per sample).
+final class SeedWritingGenerator: TextGenerator {
+    var modelDescription: String { "seed writing" }
+    var canScore: Bool { true }
+    func countTokens(_ text: String) -> Int { text.utf8.count / 4 + 1 }
+    func generate(_ request: GenerationRequest, onEvent: (GenerationEvent) -> GenerationControl) throws -> GenerationResult {
+        let text = "    return \(request.sampling.seed)\n"
+        return GenerationResult(text: text, promptTokens: 10, generatedTokens: 3, finishReason: .endOfTurn, prefillSeconds: 0, decodeSeconds: 0)
+    }
+    func score(_ request: ScoringRequest, onEvent: (GenerationEvent) -> GenerationControl) throws -> [ScoredPiece]? { [] }
 }

@@ -61,6 +61,8 @@ public struct PlannedTarget: Equatable, Sendable {
     /// Qualified names of the definitions the evidence points at (the failing run, the
     /// instruction's names), whether the file is shown whole or as regions.
     public var focus: [String] = []
+    /// Functions the focus calls, tried by the repairs after it (`RepairFocus`).
+    public var helpers: [String] = []
 
     public var isWhole: Bool { regions == nil }
 }

@@ -142,10 +142,20 @@ public final class EditPlanner {
             RegionChooser().choose(path: target.path, text: target.text, evidence: fileEvidence(target),
                                    allowance: regionAllowance, outlineAllowance: 350, counter: counter)
         }
+        /// What the repairs try in `target`: the shown definitions and beyond (`RepairFocus`).
+        func setFocus(_ target: inout PlannedTarget, shown: RegionChooser.Choice) {
+            let chosen = RepairFocus().choose(structure: CodeStructure(text: target.text, path: target.path),
+                                              shown: shown.regions.flatMap(\.definitions), testNames: evidence.usedNames,
+                                              tracedInFile: evidence.locations.contains { $0.path == target.path })
+            (target.focus, target.helpers) = chosen
+            if !chosen.helpers.isEmpty {
+                plan.notes.append("repairs in \(target.path) also try what \(chosen.focus.joined(separator: ", ")) call(s): \(chosen.helpers.joined(separator: ", "))")
+            }
+        }
 
         if wantWhole {
             // A file shown whole still has a focus: the definitions the evidence points at.
-            for i in targets.indices { targets[i].focus = chooseRegions(targets[i]).regions.flatMap(\.definitions) }
+            for i in targets.indices { setFocus(&targets[i], shown: chooseRegions(targets[i])) }
             let shown = targets.reduce(0) { $0 + counter.countTokens($1.text) }
             let room = answerRoom(shown)
             plan.targets = targets
@@ -164,7 +174,7 @@ public final class EditPlanner {
             let choice = chooseRegions(target)
             target.regions = choice.regions
             target.outline = choice.outline
-            target.focus = choice.regions.flatMap(\.definitions)
+            setFocus(&target, shown: choice)
             if !choice.wholeDefinitions { allWhole = false }
             return target
         }

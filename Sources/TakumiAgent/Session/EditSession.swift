@@ -251,10 +251,10 @@ public final class EditSession {
     /// of its focus, when the file is UTF-8 text (what is tested is written back as UTF-8 bytes).
     private func repairQueue(_ target: PlannedTarget) -> RepairQueue? {
         guard let snapshot = target.snapshot, String(data: snapshot, encoding: .utf8) == target.text,
-              !target.focus.isEmpty else { return nil }
+              !(target.focus.isEmpty && target.helpers.isEmpty) else { return nil }
         let repair = FillInMiddleRepair(generator: generator, cancellation: cancellation)
         repair.onProgress = onProgress
-        return repair.queue(path: target.path, text: target.text, definitions: target.focus,
+        return repair.queue(path: target.path, text: target.text, definitions: target.focus, helpers: target.helpers,
                             references: plan.references.filter { $0.path != target.path })
     }
 

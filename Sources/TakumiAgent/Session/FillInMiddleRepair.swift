@@ -63,16 +63,18 @@ public final class FillInMiddleRepair {
     /// made as they are asked for (`RepairQueue.next`): a stub's next sample is only written
     /// when the last one failed, a function is only scored when its turn comes. Stubs come
     /// first (a stub surely is to be written); then the functions' best candidates in turn, so
-    /// one long function does not use up the tests before another is tried. `references`
+    /// one long function does not use up the tests before another is tried; `helpers` (the
+    /// functions the focus calls) take their turns after them, every other round. `references`
     /// are shown as repository context (test excerpts).
-    public func queue(path: String, text: String, definitions: [String], references: [ReferenceExcerpt]) -> RepairQueue {
+    public func queue(path: String, text: String, definitions: [String], helpers: [String] = [],
+                      references: [ReferenceExcerpt]) -> RepairQueue {
         let structure = CodeStructure(text: text, path: path)
         guard generator.canScore, structure.family != nil else { return RepairQueue(groups: [], original: text) }
         let lines = text.components(separatedBy: "\n")
         var stubs: [RepairQueue.Producer] = [], others: [RepairQueue.Producer] = []
         var done: Set<Int> = []   // header lines (a name may be asked for twice)
         let context = contextFiles(references)
-        for name in definitions {
+        for (name, isHelper) in definitions.map({ ($0, false) }) + helpers.map({ ($0, true) }) {
             for definition in structure.definitions(named: name) where definition.kind == .function {
                 guard done.insert(definition.headerLine).inserted,
                       let function = FunctionBody(definition, structure: structure, lineCount: lines.count) else { continue }
@@ -86,7 +88,7 @@ public final class FillInMiddleRepair {
                 }
                 if function.isStub {
                     var tried = 0   // samples written so far (a repeated one does not count as made)
-                    stubs.append(RepairQueue.Producer { made in
+                    stubs.append(RepairQueue.Producer(stride: isHelper ? 2 : 1) { made in
                         while tried <= self.stubSamples {
                             let seed = tried
                             tried += 1
@@ -97,7 +99,7 @@ public final class FillInMiddleRepair {
                 } else {
                     // First the ranked one-spot changes; when they are used up, the body written whole.
                     var calls = 0
-                    others.append(RepairQueue.Producer { made in
+                    others.append(RepairQueue.Producer(stride: isHelper ? 2 : 1) { made in
                         calls += 1
                         if calls == 1 {
                             let ranked = try self.candidates(for: site())
@@ -115,9 +117,9 @@ public final class FillInMiddleRepair {
     }
 
     /// All candidates at once (`queue` drained).
-    public func candidates(path: String, text: String, definitions: [String],
+    public func candidates(path: String, text: String, definitions: [String], helpers: [String] = [],
                            references: [ReferenceExcerpt]) throws -> [RepairCandidate] {
-        let queue = queue(path: path, text: text, definitions: definitions, references: references)
+        let queue = queue(path: path, text: text, definitions: definitions, helpers: helpers, references: references)
         var result: [RepairCandidate] = []
         while let candidate = try queue.next() { result.append(candidate) }
         return result
@@ -450,8 +452,13 @@ public final class RepairQueue {
     /// Makes a function's next candidates, given those it made before: a ranked list at
     /// once, or one at a time ([] when it has no more).
     struct Producer {
+        /// Takes part in every `stride`-th round only (2: a helper, after the focus).
+        let stride: Int
         let make: (_ made: [RepairCandidate]) throws -> [RepairCandidate]
-        init(_ make: @escaping (_ made: [RepairCandidate]) throws -> [RepairCandidate]) { self.make = make }
+        init(stride: Int = 1, _ make: @escaping (_ made: [RepairCandidate]) throws -> [RepairCandidate]) {
+            self.stride = max(1, stride)
+            self.make = make
+        }
     }
 
     private let groups: [[Producer]]
@@ -485,14 +492,17 @@ public final class RepairQueue {
             }
             let i = index
             index += 1
-            guard !exhausted[group][i] else { continue }
+            // A producer with a stride of 2 gives its k-th candidate in round 2k + 1.
+            let stride = producers[i].stride
+            guard !exhausted[group][i], (rank + 1) % stride == 0 else { continue }
+            let k = rank / stride
             // A producer's candidates of all ranks come at once (a ranked list) or one by one.
             let list = made[group][i]
-            if rank < list.count { pending.append(list[rank]); continue }
+            if k < list.count { pending.append(list[k]); continue }
             let fresh = try producers[i].make(list)
             if fresh.isEmpty { exhausted[group][i] = true; continue }
             made[group][i] += fresh
-            pending.append(made[group][i][rank])
+            pending.append(made[group][i][k])
         }
     }
 }
