@@ -27,7 +27,11 @@ public struct RepairCandidate: Equatable, Sendable {
 ///   in the code — a wrong operator, an off-by-one constant, a missing line — it takes its own
 ///   token there and writes on greedily until its lines meet the original lines again; the
 ///   differing lines replace the original ones (a changed line, an inserted one, a dropped
-///   one). The most doubtful places come first; the body written whole comes last.
+///   one). The model's token is also put in before the code's where the two stay apart (a
+///   missing `-`). The most doubtful places come first; the body written whole comes last.
+///
+/// The functions come from the plan (`RepairFocus`): its focus, then its helpers (the
+/// functions the focus calls, for a wrong result), every other round.
 ///
 /// Nothing here is trusted: every candidate is only a proposal for the test gate, which the
 /// edit session runs on an isolated copy. Needs a backend that can score (the in-process
