@@ -263,7 +263,7 @@ import TakumiAgent
 }
 
 @Suite struct RepairFocusTests {
-    static let text = """
+    static let text = #"""
     def pad_left(width, s):
         return s.rjust(width)
 
@@ -279,7 +279,9 @@ import TakumiAgent
 
 
     def align_column(strings, align):
+        """Pads the strings (unused_helper is a word of the docstring)."""
         # unused_helper is only named in a comment
+        label = "unused_helper" + other.unused_helper()
         padfn = choose(align)
         width = max(len(s) for s in strings)
         return [padfn(width, s) for s in strings]
@@ -292,14 +294,27 @@ import TakumiAgent
     def table(rows):
         return [align_column(r, "right") for r in rows]
 
-    """
+
+    class Box:
+        def size(self):
+            return self.measure() + 1
+
+        def measure(self):
+            def inner():
+                return 2
+            return inner()
+
+    """#
 
     @Test func aWrongResultAlsoTriesWhatTheTestedFunctionCalls() {
         let structure = CodeStructure(text: Self.text, path: "t.py")
         let chosen = RepairFocus().choose(structure: structure, shown: ["table"], testNames: ["align_column": 2, "strings": 1],
                                           tracedInFile: false)
         #expect(chosen.focus == ["table", "align_column"])
-        #expect(chosen.helpers == ["choose", "pad_left", "pad_right"], "two calls deep, a function passed on counts, a comment does not")
+        #expect(chosen.helpers == ["choose", "pad_left", "pad_right"],
+                "two calls deep; a function passed on counts; a comment, the docstring, a string or another object's attribute does not")
+        let method = RepairFocus().choose(structure: structure, shown: [], testNames: ["size": 1], tracedInFile: false)
+        #expect(method.focus == ["Box.size"] && method.helpers == ["Box.measure"], "a method through self; not a nested function")
     }
 
     @Test func aCrashInTheFileKeepsToTheFocus() {

@@ -54,20 +54,58 @@ public struct RepairFocus: Sendable {
         return (focus, helpers)
     }
 
-    /// Functions of the file named in `definition`'s body (called or passed on, as in
-    /// `padfn = _padleft`), short enough to try, in order of first use.
+    /// Functions of the file named in the code of `definition`'s body (called or passed on, as
+    /// in `padfn = _padleft`), short enough to try, in order of first use: top-level functions
+    /// by their name, methods of the same class through `self.`/`cls.`/`this.`. Not the
+    /// docstring, comments or string literals (English words such as `first` or `count` are
+    /// no calls), not another object's attribute, not a function nested in another.
     private func calls(of definition: CodeDefinition, structure: CodeStructure, functions: [CodeDefinition]) -> [CodeDefinition] {
-        let byName = Dictionary(grouping: functions, by: \.name)
+        guard let body = FunctionBody(definition, structure: structure, lineCount: structure.lines.count) else { return [] }
+        let ownClass = definition.parent.flatMap { structure.definitions[$0].kind == .type ? $0 : nil }
         var result: [CodeDefinition] = []
         var seen = Set<String>()
-        for line in structure.lines[definition.range].dropFirst() {
+        for line in structure.lines[body.lines] {
             let code = line.trimmingCharacters(in: .whitespaces)
-            if code.hasPrefix("#") || code.hasPrefix("//") { continue }   // a comment names no call
-            for word in Terms.identifierWords(line) where word != definition.name && seen.insert(word).inserted {
-                for callee in byName[word] ?? [] where callee.range.count <= maxHelperLines {
-                    result.append(callee)
+            if code.hasPrefix("#") || code.hasPrefix("//") { continue }
+            for (word, owner) in Self.names(in: line) where seen.insert((owner ?? "") + "." + word).inserted {
+                let candidates = functions.filter { callee in
+                    guard callee.name == word, callee.headerLine != definition.headerLine,
+                          callee.range.count <= maxHelperLines else { return false }
+                    switch owner {
+                    case nil: return callee.parent == nil
+                    case "self", "cls", "this": return ownClass != nil && callee.parent == ownClass
+                    default: return false
+                    }
                 }
+                result += candidates
             }
+        }
+        return result
+    }
+
+    /// The identifiers of a line of code outside its string literals and trailing comment,
+    /// each with the name before its dot (`self` for `self.pad`), nil when there is none.
+    static func names(in line: String) -> [(word: String, owner: String?)] {
+        var bytes = Array(line.utf8)
+        for (range, _) in CodeMask.literals(bytes) { for k in range { bytes[k] = 0x20 } }
+        if let hash = bytes.firstIndex(of: UInt8(ascii: "#")) { bytes = Array(bytes[..<hash]) }
+        func isWord(_ b: UInt8) -> Bool { b == UInt8(ascii: "_") || (b >= 48 && b <= 57) || ((b | 0x20) >= 97 && (b | 0x20) <= 122) }
+        var result: [(String, String?)] = []
+        var previous: String?   // the last word, when only a dot followed it
+        var i = 0
+        while i < bytes.count {
+            guard isWord(bytes[i]) else {
+                if bytes[i] != UInt8(ascii: ".") { previous = nil }
+                i += 1
+                continue
+            }
+            var j = i
+            while j < bytes.count, isWord(bytes[j]) { j += 1 }
+            let word = String(decoding: bytes[i..<j], as: UTF8.self)
+            let dotted = i > 0 && bytes[i - 1] == UInt8(ascii: ".")
+            if !(bytes[i] >= 48 && bytes[i] <= 57) { result.append((word, dotted ? (previous ?? "?") : nil)) }
+            previous = word
+            i = j
         }
         return result
     }
