@@ -308,11 +308,15 @@ import TakumiAgent
 
     @Test func aWrongResultAlsoTriesWhatTheTestedFunctionCalls() {
         let structure = CodeStructure(text: Self.text, path: "t.py")
-        let chosen = RepairFocus().choose(structure: structure, shown: ["table"], testNames: ["align_column": 2, "strings": 1],
+        let chosen = RepairFocus().choose(structure: structure, shown: [], testNames: ["align_column": 2, "strings": 1],
                                           tracedInFile: false)
-        #expect(chosen.focus == ["table", "align_column"])
+        #expect(chosen.focus == ["align_column"], "nothing shown: the function the tests use")
         #expect(chosen.helpers == ["choose", "pad_left", "pad_right"],
                 "two calls deep; a function passed on counts; a comment, the docstring, a string or another object's attribute does not")
+        let shown = RepairFocus().choose(structure: structure, shown: ["table"], testNames: ["align_column": 2, "pad_right": 1],
+                                         tracedInFile: false)
+        #expect(shown.focus == ["table"], "what was shown comes alone, not every function a test touches")
+        #expect(shown.helpers == ["align_column", "choose"])
         let method = RepairFocus().choose(structure: structure, shown: [], testNames: ["size": 1], tracedInFile: false)
         #expect(method.focus == ["Box.size"] && method.helpers == ["Box.measure"], "a method through self; not a nested function")
     }

@@ -148,8 +148,9 @@ public final class EditPlanner {
                                               shown: shown.regions.flatMap(\.definitions), testNames: evidence.usedNames,
                                               tracedInFile: evidence.locations.contains { $0.path == target.path })
             (target.focus, target.helpers) = chosen
-            if !chosen.helpers.isEmpty {
-                plan.notes.append("repairs in \(target.path) also try what \(chosen.focus.joined(separator: ", ")) call(s): \(chosen.helpers.joined(separator: ", "))")
+            if !chosen.focus.isEmpty || !chosen.helpers.isEmpty {
+                let helpers = chosen.helpers.isEmpty ? "" : "; then what they call: " + chosen.helpers.joined(separator: ", ")
+                plan.notes.append("repairs in \(target.path) try \(chosen.focus.isEmpty ? "no function shown" : chosen.focus.joined(separator: ", "))\(helpers)")
             }
         }
 

@@ -5,14 +5,17 @@ import Foundation
 /// repairs cost no prompt room, only scoring time, so they also look where the shown regions
 /// could not:
 ///
-/// * functions of the file that the failing tests call, even when a larger definition took
-///   the room (a test of `_align_column` in a file whose instruction names `tabulate`);
+/// * when no function the evidence points at could be shown, the functions of the file that
+///   the failing tests use most (a test of `_align_column` in a file whose instruction names
+///   the 649-line `tabulate`, shown only as a window);
 /// * when the failing run has no line inside the file (the tests got a wrong result, nothing
 ///   crashed here), the functions those call, two calls deep: the bug of a wrong result is as
 ///   often in a helper (`_padleft`, `_afterpoint`) as in the function the test calls.
 public struct RepairFocus: Sendable {
     /// Longest function tried (lines): a longer one costs too much scoring for one fix.
     public var maxFunctionLines = 160
+    /// How many functions the failing tests use are tried when none was shown.
+    public var maxTestedFunctions = 3
     /// Longest helper tried, and how many at most.
     public var maxHelperLines = 60
     public var maxHelpers = 10
@@ -22,18 +25,23 @@ public struct RepairFocus: Sendable {
     public init() {}
 
     /// `shown`: the definitions the shown regions hold (tried first, as they are);
-    /// `testNames`: identifiers the failing tests use; `tracedInFile`: whether the failing run
-    /// points at a line of this file. Returns the focus (shown, then the tested functions)
-    /// and the helpers (qualified names, in the order calls reach them).
+    /// `testNames`: identifiers the failing tests use (name → uses); `tracedInFile`: whether
+    /// the failing run points at a line of this file. Returns the focus (shown, else the
+    /// tested functions) and the helpers (qualified names, in the order calls reach them).
     public func choose(structure: CodeStructure, shown: [String], testNames: [String: Int],
                        tracedInFile: Bool) -> (focus: [String], helpers: [String]) {
         let functions = structure.definitions.filter { $0.kind == .function }
         var focus = shown
         var taken = Set(shown)
-        for definition in functions where testNames[definition.name] != nil
-            && definition.range.count <= maxFunctionLines && !taken.contains(definition.qualifiedName) {
-            taken.insert(definition.qualifiedName)
-            focus.append(definition.qualifiedName)
+        // Only when nothing the evidence pointed at could be shown: a test that checks a
+        // dozen functions (one `check()` for a whole module) would otherwise put all of them
+        // before the one the instruction names.
+        if shown.isEmpty {
+            let tested = functions.filter { testNames[$0.name] != nil && $0.range.count <= maxFunctionLines }
+                .sorted { (testNames[$0.name] ?? 0) > (testNames[$1.name] ?? 0) }
+            for definition in tested.prefix(maxTestedFunctions) where taken.insert(definition.qualifiedName).inserted {
+                focus.append(definition.qualifiedName)
+            }
         }
         guard !tracedInFile else { return (focus, []) }
         var helpers: [String] = []
