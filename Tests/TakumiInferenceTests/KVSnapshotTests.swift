@@ -73,11 +73,11 @@ struct KVSnapshotTests {
     @Test func theDirectoryStaysWithinItsBoundLeastRecentlyUsedFirst() throws {
         let dir = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        // One snapshot of ~270 tokens is ~140 KB on this model: room for two.
-        let store = KVSnapshotStore(directory: dir, maxBytes: 300_000, minimumTokens: 16)
+        // One snapshot of ~270 tokens is ~70 KB on this model (keys and values as halves): room for two.
+        let store = KVSnapshotStore(directory: dir, maxBytes: 150_000, minimumTokens: 16)
         let prompts = ["a", "b", "c"].map { String(repeating: "\($0)bc = def(\($0))\n", count: 18) }
         for p in prompts { _ = try run(try Self.generator(store: store), p, maxTokens: 2) }
-        #expect(store.byteCount <= 300_000)
+        #expect(store.byteCount <= 150_000)
         let kept = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".kv") }
         #expect(kept.count == 2)
         // The newest survives; the oldest (first) was evicted.

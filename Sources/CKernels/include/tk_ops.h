@@ -3,7 +3,7 @@
 #include "tk_types.h"
 #include "tk_pool.h"
 
-/* Non-matmul transformer ops. All tensors are row-major float32; "rows" are tokens.
+/* Non-matmul transformer ops. All tensors are row-major float32 (the KV cache: float16); "rows" are tokens.
  * Shapes in comments use (rows, columns). Every function tolerates n_rows == 0. */
 
 /* y (rows, n) = x (rows, n) / sqrt(mean(x^2) + eps) * w (n). y may alias x. */
@@ -62,14 +62,18 @@ void tk_rope_neox(float *x, int64_t n_tokens, int64_t row_stride, int64_t n_head
 void tk_rope_norm(float *x, int64_t n_tokens, int64_t row_stride, int64_t n_heads, int64_t head_dim,
                   const float *cos_tab, const float *sin_tab);
 
-/* Causal grouped-query attention over a KV cache.
+/* Causal grouped-query attention over a KV cache. The cache holds IEEE half floats (F16,
+ * uint16_t bits; rounded to nearest even when stored, widened exactly when read); the query
+ * and the softmax weights are rounded to halves too (as llama.cpp does with an F16 cache); the
+ * sums are float.
  *   q:   (n_tokens, n_heads * head_dim), token t sits at position start_pos + t
  *   kt:  key cache, TRANSPOSED in blocks: (n_kv_heads, ceil(capacity / TK_KEY_BLOCK),
- *        head_dim, TK_KEY_BLOCK), tk_key_cache_floats() floats — within a block, each
+ *        head_dim, TK_KEY_BLOCK), tk_key_cache_elements() halves — within a block, each
  *        dimension's positions are contiguous, so scores for many positions are plain vector
  *        FMAs (no horizontal sums). Filled with tk_store_keys_transposed; read and written a
  *        row (kv head * head_dim + i) at a time with tk_keys_read_row / tk_keys_write_row.
- *   v:   value cache (capacity, n_kv_heads * head_dim), one row per position
+ *   v:   value cache (capacity, n_kv_heads * head_dim) halves, one row per position, filled
+ *        with tk_store_values
  *   out: (n_tokens, n_heads * head_dim)
  * Positions 0 .. start_pos + n_tokens - 1 must be in the cache. Query head h reads KV head
  * h / (n_heads / n_kv_heads). Scale 1/sqrt(head_dim).
@@ -80,18 +84,23 @@ void tk_rope_norm(float *x, int64_t n_tokens, int64_t row_stride, int64_t n_head
  * chosen by tk_kernel_level(); TK_LEVEL_SCALAR runs the baseline build (the reference). */
 #define TK_ATTENTION_MAX_HEAD_DIM 256 /* larger heads: nothing is computed */
 #define TK_KEY_BLOCK 64
-int64_t tk_key_cache_floats(int64_t n_kv_heads, int64_t head_dim, int64_t capacity);
-/* Positions 0..n-1 of key row `row` (kv head * head_dim + dimension) to dst / from src. */
-void tk_keys_read_row(const float *kt, int64_t row, int64_t n, int64_t head_dim, int64_t capacity, float *dst);
-void tk_keys_write_row(float *kt, int64_t row, int64_t n, int64_t head_dim, int64_t capacity, const float *src);
+int64_t tk_key_cache_elements(int64_t n_kv_heads, int64_t head_dim, int64_t capacity);
+/* Positions 0..n-1 of key row `row` (kv head * head_dim + dimension) to dst / from src, as
+ * cached (halves). */
+void tk_keys_read_row(const uint16_t *kt, int64_t row, int64_t n, int64_t head_dim, int64_t capacity, uint16_t *dst);
+void tk_keys_write_row(uint16_t *kt, int64_t row, int64_t n, int64_t head_dim, int64_t capacity, const uint16_t *src);
 size_t tk_attention_scratch_floats(int n_threads, int64_t n_ctx);
-void tk_attention(tk_pool *pool, float *out, const float *q, const float *kt, const float *v,
+void tk_attention(tk_pool *pool, float *out, const float *q, const uint16_t *kt, const uint16_t *v,
                   int64_t n_tokens, int64_t start_pos, int64_t n_heads, int64_t n_kv_heads,
                   int64_t head_dim, int64_t capacity, float *scratch, int64_t scratch_ctx);
 
 /* Writes n_tokens key rows k (n_tokens, n_kv_heads * head_dim) into the transposed key cache
- * kt (layout above) at positions start_pos ... */
-void tk_store_keys_transposed(float *kt, const float *k, int64_t n_tokens, int64_t start_pos,
+ * kt (layout above) at positions start_pos ..., as halves. */
+void tk_store_keys_transposed(uint16_t *kt, const float *k, int64_t n_tokens, int64_t start_pos,
                               int64_t n_kv_heads, int64_t head_dim, int64_t capacity);
+
+/* Writes n_tokens value rows src (n_tokens, width) into the value cache v (capacity, width) at
+ * rows start_pos ..., as halves. */
+void tk_store_values(uint16_t *v, const float *src, int64_t n_tokens, int64_t start_pos, int64_t width);
 
 #endif

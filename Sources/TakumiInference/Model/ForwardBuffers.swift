@@ -10,6 +10,7 @@ final class ForwardBuffers {
     let h: UnsafeMutablePointer<Float>           // (batch, d) normed input / matmul output
     let q: UnsafeMutablePointer<Float>           // (batch, heads*hd)
     let k: UnsafeMutablePointer<Float>           // (batch, kv_heads*hd) before it is cached
+    let v: UnsafeMutablePointer<Float>           // (batch, kv_heads*hd) before it is cached
     let attn: UnsafeMutablePointer<Float>        // (batch, heads*hd)
     let gate: UnsafeMutablePointer<Float>        // (batch, ffn)
     let up: UnsafeMutablePointer<Float>          // (batch, ffn)
@@ -29,6 +30,7 @@ final class ForwardBuffers {
         h = .allocate(capacity: batch * c.embeddingLength)
         q = .allocate(capacity: batch * c.qWidth)
         k = .allocate(capacity: batch * c.kvWidth)
+        v = .allocate(capacity: batch * c.kvWidth)
         attn = .allocate(capacity: batch * c.qWidth)
         gate = .allocate(capacity: batch * c.feedForwardLength)
         up = .allocate(capacity: batch * c.feedForwardLength)
@@ -53,7 +55,7 @@ final class ForwardBuffers {
 
     deinit {
         tokenIds.deallocate(); positions.deallocate()
-        x.deallocate(); h.deallocate(); q.deallocate(); k.deallocate(); attn.deallocate()
+        x.deallocate(); h.deallocate(); q.deallocate(); k.deallocate(); v.deallocate(); attn.deallocate()
         gate.deallocate(); up.deallocate(); fused.deallocate(); logits.deallocate()
         ropeCos.deallocate(); ropeSin.deallocate()
         attentionScratch.deallocate(); matmulScratch.deallocate()

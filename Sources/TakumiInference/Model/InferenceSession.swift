@@ -252,30 +252,28 @@ public final class InferenceSession {
             // h (n, d) = rmsnorm(x) * attn_norm
             tk_rmsnorm(b.h, b.x, layer.attnNorm.values, Int64(d), Int64(n), eps)
             mark(.norm)
-            // q (n, heads*hd) = Wq h + bq; k (n, kv*hd) = Wk h + bk; v (n, kv*hd) = Wv h + bv,
-            // v written straight into its cache rows.
-            let vRows = cache.values[l] + start * c.kvWidth
+            // q (n, heads*hd) = Wq h + bq; k (n, kv*hd) = Wk h + bk; v (n, kv*hd) = Wv h + bv
             let (qw, kvw) = (Int64(c.qWidth), Int64(c.kvWidth))
             if let qkv = layer.wqkv {
                 // fused (n, q|k|v) -> q, k, v
                 matmul(qkv, b.h, n, b.fused)
                 tk_copy_columns(b.q, b.fused, Int64(n), qw + 2 * kvw, 0, qw)
                 tk_copy_columns(b.k, b.fused, Int64(n), qw + 2 * kvw, qw, kvw)
-                tk_copy_columns(vRows, b.fused, Int64(n), qw + 2 * kvw, qw + kvw, kvw)
+                tk_copy_columns(b.v, b.fused, Int64(n), qw + 2 * kvw, qw + kvw, kvw)
             } else if let qk = layer.wqk {
                 matmul(qk, b.h, n, b.fused)
                 tk_copy_columns(b.q, b.fused, Int64(n), qw + kvw, 0, qw)
                 tk_copy_columns(b.k, b.fused, Int64(n), qw + kvw, qw, kvw)
-                matmul(layer.wv, b.h, n, vRows)
+                matmul(layer.wv, b.h, n, b.v)
             } else {
                 matmul(layer.wq, b.h, n, b.q)
                 matmul(layer.wk, b.h, n, b.k)
-                matmul(layer.wv, b.h, n, vRows)
+                matmul(layer.wv, b.h, n, b.v)
             }
             mark(.qkvMatmul)
             if let bq = layer.bq { tk_add_bias(b.q, bq.values, Int64(c.qWidth), Int64(n)) }
             if let bk = layer.bk { tk_add_bias(b.k, bk.values, Int64(c.kvWidth), Int64(n)) }
-            if let bv = layer.bv { tk_add_bias(vRows, bv.values, Int64(c.kvWidth), Int64(n)) }
+            if let bv = layer.bv { tk_add_bias(b.v, bv.values, Int64(c.kvWidth), Int64(n)) }
             switch c.architecture {
             case .qwen2:
                 tk_rope_neox(b.q, Int64(n), Int64(c.qWidth), Int64(c.headCount), Int64(hd), b.ropeCos, b.ropeSin)
@@ -284,8 +282,10 @@ public final class InferenceSession {
                 tk_rope_norm(b.q, Int64(n), Int64(c.qWidth), Int64(c.headCount), Int64(hd), b.ropeCos, b.ropeSin)
                 tk_rope_norm(b.k, Int64(n), Int64(c.kvWidth), Int64(c.kvHeadCount), Int64(hd), b.ropeCos, b.ropeSin)
             }
-            // Keys go into the cache transposed, in blocks of 64 positions (tk_ops.h).
+            // Keys go into the cache transposed, in blocks of 64 positions, values as rows;
+            // both as halves (tk_ops.h).
             tk_store_keys_transposed(cache.keys[l], b.k, Int64(n), Int64(start), Int64(c.kvHeadCount), Int64(hd), Int64(contextLength))
+            tk_store_values(cache.values[l], b.v, Int64(n), Int64(start), Int64(c.kvWidth))
             mark(.biasRope)
             // attn (n, heads*hd) = softmax(q k^T / sqrt(hd), causal) v
             tk_attention(pool, b.attn, b.q, cache.keys[l], cache.values[l], Int64(n), Int64(start),

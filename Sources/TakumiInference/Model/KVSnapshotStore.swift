@@ -34,7 +34,9 @@ public final class KVSnapshotStore {
     }
 
     static let magic: UInt32 = 0x564B_4B54 // "TKKV"
-    static let version: UInt32 = 1
+    /// 2: keys and values as halves (the cache's own storage); version 1 files held floats and
+    /// are ignored.
+    static let version: UInt32 = 2
     static let headerBytes = 48
 
     struct Header {
@@ -72,14 +74,14 @@ public final class KVSnapshotStore {
     func save(model: UInt64, tokens: [Int32], cache: KVCache) {
         guard tokens.count >= minimumTokens, tokens.count <= cache.capacity else { return }
         let n = tokens.count, width = cache.rowWidth, layers = cache.keys.count
-        let payloadBytes = n * 4 + layers * 2 * n * width * 4
+        let payloadBytes = Self.payloadBytes(tokens: n, layers: layers, rowWidth: width)
         guard Self.headerBytes + payloadBytes <= maxBytes else { return }
         var data = Data(count: Self.headerBytes + payloadBytes)
         let checksum: UInt64 = data.withUnsafeMutableBytes { raw -> UInt64 in
             guard let base = raw.baseAddress else { return 0 }
             let payload = base + Self.headerBytes
             tokens.withUnsafeBytes { payload.copyMemory(from: $0.baseAddress!, byteCount: n * 4) }
-            var out = (payload + n * 4).assumingMemoryBound(to: Float.self)
+            var out = (payload + n * 4).assumingMemoryBound(to: UInt16.self)
             for l in 0..<layers {
                 // Keys are transposed in the cache; a file row is one kv head's dimension (row =
                 // kv head * head dim + i), positions 0..<n.
@@ -118,10 +120,10 @@ public final class KVSnapshotStore {
                   header.model == model, Int(header.layers) == cache.keys.count, Int(header.rowWidth) == cache.rowWidth
             else { return false }
             let n = Int(header.count), width = cache.rowWidth, layers = cache.keys.count
-            let payloadBytes = n * 4 + layers * 2 * n * width * 4
+            let payloadBytes = Self.payloadBytes(tokens: n, layers: layers, rowWidth: width)
             guard raw.count == Self.headerBytes + payloadBytes, count <= n, count <= cache.capacity,
                   tk_checksum64(base + Self.headerBytes, payloadBytes, 0) == header.checksum else { return false }
-            var src = (base + Self.headerBytes + n * 4).assumingMemoryBound(to: Float.self)
+            var src = (base + Self.headerBytes + n * 4).assumingMemoryBound(to: UInt16.self)
             for l in 0..<layers {
                 for row in 0..<width {
                     tk_keys_write_row(cache.keys[l], Int64(row), Int64(count), Int64(cache.headDim), Int64(cache.capacity), src)
@@ -138,6 +140,11 @@ public final class KVSnapshotStore {
             try? FileManager.default.removeItem(atPath: path)
         }
         return ok
+    }
+
+    /// The tokens (Int32) and, per layer, the keys then the values of `tokens` positions (halves).
+    private static func payloadBytes(tokens n: Int, layers: Int, rowWidth: Int) -> Int {
+        n * 4 + layers * 2 * n * rowWidth * MemoryLayout<UInt16>.size
     }
 
     /// Total bytes of the snapshots in the directory.
