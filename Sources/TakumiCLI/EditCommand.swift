@@ -188,7 +188,8 @@ public struct EditCommand: ParsableCommand {
                 case let .rejected(number, reason): events.emit("rejected", ["number": number, "reason": reason])
                 case let .test(number, passed, report):
                     events.emit("test", ["number": number, "passed": passed, "command": report.command,
-                                         "exit_code": Int(report.exitCode), "output": report.outputTail])
+                                         "exit_code": Int(report.exitCode), "duration_s": report.durationSeconds,
+                                         "output": report.outputTail])
                 case let .applied(files): events.emit("applied", ["files": files])
                 }
             }

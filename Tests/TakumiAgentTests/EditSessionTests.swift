@@ -109,6 +109,26 @@ import TakumiAgent
         #expect(report.applied && repo.dir.read("calc.py")?.contains("return a + b") == true)
     }
 
+    /// A small model often gives a stub back as its signature and docstring. That answer is a
+    /// stub still (refused without a test run), and it is continued where its code block closed:
+    /// the fork may copy up to the docstring's end but not close the block there.
+    @Test func aStubGivenBackAsItsDocstringIsContinuedAfterTheDocstring() throws {
+        let stub = "def add(a, b):\n    \"\"\"Return a + b.\"\"\"\n    raise NotImplementedError\n"
+        let repo = try GitRepoFixture(files: ["calc.py": stub])
+        let test = "python3 -c 'from calc import add; assert add(1, 2) == 3'"
+        let plan = try EditSessionTests.plan(repo, instruction: "Implement add.", paths: ["calc.py"], format: .wholeFile,
+                                             test: test, locate: true)
+        let generator = DocstringOnlyGenerator()
+        var options = EditOptions()
+        options.attempts = 1
+        let report = try EditSession(repository: try repo.open(), generator: generator,
+                                     prompts: EditSessionTests.prompts, plan: plan, options: options).run()
+        #expect(report.attempts.map { $0.error == nil ? "tested" : "refused" } == ["refused", "tested"])
+        #expect(report.attempts[0].test == nil)
+        #expect(generator.continuationRefusedTheFence == true)
+        #expect(report.applied && repo.dir.read("calc.py")?.contains("return a + b") == true)
+    }
+
     @Test func undoRefusesWhenFileChangedSince() throws {
         let repo = try GitRepoFixture(files: ["calc.py": Self.buggy])
         _ = try session(repo, ScriptedGenerator([Self.goodAnswer])).run()
@@ -297,5 +317,33 @@ import TakumiAgent
         expected["calc.py"] = Data(EditSessionTests.fixed.utf8)
         expected["notes/NEW.md"] = Data("new file\n".utf8)
         #expect(snapshotTree(repo.path) == expected)
+    }
+}
+
+/// Answers a stub with its signature and docstring only (every token sure); asked again with a
+/// decoding constraint, checks that the constraint refuses closing the block after the
+/// docstring and allows a body there, and answers with the body.
+final class DocstringOnlyGenerator: TextGenerator {
+    static let copy = "```python\ndef add(a, b):\n    \"\"\"Return a + b.\"\"\"\n```\n"
+    static let written = "```python\ndef add(a, b):\n    \"\"\"Return a + b.\"\"\"\n    return a + b\n```\n"
+    var continuationRefusedTheFence: Bool?
+
+    var modelDescription: String { "docstring-only" }
+    func countTokens(_ text: String) -> Int { text.utf8.count / 4 + 1 }
+
+    func generate(_ request: GenerationRequest, onEvent: (GenerationEvent) -> GenerationControl) throws -> GenerationResult {
+        if let constraint = request.constraint {
+            let upToFence = Array(Self.copy.utf8.dropLast(4))   // through the docstring's line
+            continuationRefusedTheFence = !constraint.accepts(upToFence, Array("```".utf8))
+                && constraint.accepts(upToFence, Array("    return".utf8))
+            return GenerationResult(text: Self.written, promptTokens: 10, generatedTokens: 12, finishReason: .endOfTurn,
+                                    prefillSeconds: 0, decodeSeconds: 0)
+        }
+        var result = GenerationResult(text: Self.copy, promptTokens: 10, generatedTokens: 12, finishReason: .endOfTurn,
+                                      prefillSeconds: 0, decodeSeconds: 0)
+        result.tokenLogProbabilities = stride(from: 0, to: Self.copy.utf8.count, by: 3).map {
+            TokenLogProbability(byteOffset: $0, logProbability: -0.001)
+        }
+        return result
     }
 }

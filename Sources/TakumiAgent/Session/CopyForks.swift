@@ -54,6 +54,15 @@ public enum CopyForks {
         return doubts.sorted { $0.logProbability < $1.logProbability }.prefix(count).map(\.offset)
     }
 
+    /// Byte offset of the fence that closes the answer's code block (nil when it has none): a
+    /// stub given back as its signature and docstring is continued there, the model made to
+    /// write on instead of ending the block.
+    public static func closingFence(of answer: String) -> Int? {
+        let bytes = Array(answer.utf8)
+        guard let code = codeBlock(bytes), code.upperBound < bytes.count else { return nil }
+        return code.upperBound
+    }
+
     /// Decoding that may follow `answer` up to byte `offset` but must not write what it wrote
     /// there; once it has left the copy, anything goes.
     public static func constraint(divergingFrom answer: String, at offset: Int) -> DecodingConstraint {

@@ -150,7 +150,7 @@ public final class EditSession {
             let candidates = try sampleCandidates(messages, round: number, seen: &previousAnswers, constraint: constraint)
             // The best-ranked candidate's failure is what the model hears about next.
             var feedback: String?
-            var copies: [GenerationResult] = []   // answers that gave the code back unchanged
+            var copies: [(result: GenerationResult, stub: Bool)] = []   // answers that gave the code back unchanged
 
             /// Parses, merges, tests one answer; true when it passed (and is `accepted`).
             func consider(_ result: GenerationResult, label: String, isFirst: Bool) throws -> Bool {
@@ -176,7 +176,7 @@ public final class EditSession {
                     onProgress("\(label): answer rejected: \(error)")
                     onEvent(.rejected(number: number, reason: error.description))
                     if feedback == nil { feedback = try prompts.answerErrorFeedback(error, instruction: plan.instruction) }
-                    if EditSession.isCopy(error) { copies.append(result) }
+                    if EditSession.isCopy(error) { copies.append((result, EditSession.isStubCopy(error))) }
                     return false
                 }
                 attempt.diff = try diff(changes, root: root)
@@ -204,11 +204,13 @@ public final class EditSession {
                 let label = candidates.count > 1 ? "attempt \(number), candidate \(index + 1)/\(candidates.count)" : "attempt \(number)"
                 if try consider(result, label: label, isFirst: index == 0) { break rounds }
             }
-            // A copied answer: fork it where the model doubted what it copied (tests decide).
+            // A copied answer: fork it where the model doubted what it copied (tests decide). A
+            // stub given back without a body is first continued where its code block closed.
             if constraint == nil, options.forks > 0,
-               let copy = copies.first(where: { !$0.tokenLogProbabilities.isEmpty }), !forked.contains(copy.text) {
+               let (copy, stub) = copies.first(where: { !$0.result.tokenLogProbabilities.isEmpty }), !forked.contains(copy.text) {
                 forked.insert(copy.text)
-                let points = CopyForks.points(in: copy, count: options.forks)
+                let continuation = stub ? CopyForks.closingFence(of: copy.text).map { [$0] } ?? [] : []
+                let points = continuation + CopyForks.points(in: copy, count: options.forks - continuation.count)
                 for (index, point) in points.enumerated() {
                     try checkCancelled()
                     let label = "attempt \(number), fork \(index + 1)/\(points.count)"
@@ -278,15 +280,21 @@ public final class EditSession {
 
     /// The answer gave the code back as it is (a stub as a stub).
     static func isCopy(_ error: AgentError) -> Bool {
+        isStubCopy(error) || error == .answerChangesNothing
+    }
+
+    /// The answer left a stub without a body.
+    static func isStubCopy(_ error: AgentError) -> Bool {
         if case .stubUnchanged = error { return true }
-        return error == .answerChangesNothing
+        return false
     }
 
     /// When the tests fail on a stub (the locating run raised NotImplementedError), an answer
     /// that writes no stub's body is refused before the tests run: it cannot pass, and a test
     /// run costs far more than the feedback. A stub is a Python definition whose body is only
-    /// `raise NotImplementedError` (docstring and comments aside); a body that raises it in
-    /// one branch is written, and is left to the tests. Other files count raise lines.
+    /// `raise NotImplementedError`, or nothing at all (docstring and comments aside: a small
+    /// model often gives the stub back as its signature and docstring); a body that raises it
+    /// in one branch is written, and is left to the tests. Other files count raise lines.
     static func checkStubsWritten(_ changes: [EditedFile]) throws {
         let marker = "raise NotImplementedError"
         for change in changes where change.beforeText.contains(marker) {
@@ -302,7 +310,9 @@ public final class EditSession {
         }
     }
 
-    /// Python definitions of `text` whose whole body is `raise NotImplementedError…`.
+    /// Python functions of `text` whose whole body is `raise NotImplementedError…` or nothing
+    /// but a docstring (counted on both sides of an edit, so functions that were docstring-only
+    /// before, such as abstract methods, cancel out).
     static func stubCount(_ text: String, path: String) -> Int {
         let structure = CodeStructure(text: text, path: path)
         let lines = structure.lines
@@ -314,7 +324,7 @@ public final class EditSession {
             let body = lines[min(bodyStart, d.range.upperBound)..<d.range.upperBound]
                 .map { $0.trimmingCharacters(in: .whitespaces) }
                 .filter { !$0.isEmpty && !$0.hasPrefix("#") }
-            return body.count == 1 && body[0].hasPrefix("raise NotImplementedError")
+            return body.isEmpty || (body.count == 1 && body[0].hasPrefix("raise NotImplementedError"))
         }.count
     }
 
