@@ -51,4 +51,25 @@ import TakumiAgent
         #expect(constraint.accepts(before + Array("0".utf8), Array(", None".utf8)), "after leaving the copy")
         #expect(constraint.accepts(before, []), "control tokens (end of turn)")
     }
+
+    /// A stub continued after its docstring: no closing fence there, and the body's first word
+    /// is no `raise` or `pass` (nor the start of one); after the first word anything goes.
+    @Test func aStubsContinuationWritesABodyThatDoesNotRaise() throws {
+        let copy = "```python\ndef f(x):\n    \"\"\"Doc.\"\"\"\n```\n"
+        let fence = try #require(CopyForks.closingFence(of: copy))
+        #expect(String(decoding: Array(copy.utf8)[fence...], as: UTF8.self) == "```\n")
+        let constraint = CopyForks.stubContinuation(of: copy, at: fence)
+        let head = Array(copy.utf8)[0..<fence].map { $0 }
+        #expect(constraint.accepts(Array(head.dropLast(4)), Array(head.suffix(4))), "copying up to the fence")
+        #expect(!constraint.accepts(head, Array("```".utf8)))
+        for refused in ["    raise", "    pass", "raise NotImplementedError", "    r", "    pa"] {
+            #expect(!constraint.accepts(head, Array(refused.utf8)), "\(refused)")
+        }
+        #expect(!constraint.accepts(head + Array("    ".utf8), Array("raise".utf8)), "after blank tokens")
+        for accepted in ["    return", "\n", "    seen", "    if"] {
+            #expect(constraint.accepts(head, Array(accepted.utf8)), "\(accepted)")
+        }
+        #expect(constraint.accepts(head + Array("    if x:\n        ".utf8), Array("raise".utf8)), "a raise later on")
+        #expect(CopyForks.closingFence(of: "```python\ndef f(x):\n    pass\n") == nil, "no closing fence")
+    }
 }

@@ -111,7 +111,7 @@ import TakumiAgent
 
     /// A small model often gives a stub back as its signature and docstring. That answer is a
     /// stub still (refused without a test run), and it is continued where its code block closed:
-    /// the fork may copy up to the docstring's end but not close the block there.
+    /// the fork may copy up to the docstring's end but neither close the block there nor raise.
     @Test func aStubGivenBackAsItsDocstringIsContinuedAfterTheDocstring() throws {
         let stub = "def add(a, b):\n    \"\"\"Return a + b.\"\"\"\n    raise NotImplementedError\n"
         let repo = try GitRepoFixture(files: ["calc.py": stub])
@@ -335,6 +335,7 @@ final class DocstringOnlyGenerator: TextGenerator {
         if let constraint = request.constraint {
             let upToFence = Array(Self.copy.utf8.dropLast(4))   // through the docstring's line
             continuationRefusedTheFence = !constraint.accepts(upToFence, Array("```".utf8))
+                && !constraint.accepts(upToFence, Array("    raise".utf8))
                 && constraint.accepts(upToFence, Array("    return".utf8))
             return GenerationResult(text: Self.written, promptTokens: 10, generatedTokens: 12, finishReason: .endOfTurn,
                                     prefillSeconds: 0, decodeSeconds: 0)

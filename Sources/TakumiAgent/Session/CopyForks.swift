@@ -76,6 +76,27 @@ public enum CopyForks {
         }
     }
 
+    /// Decoding for a stub given back without a body, continued where its code block closed
+    /// (`closingFence`): as `constraint(divergingFrom:at:)`, and the first word written after
+    /// that point may not be (or begin to be) `raise` or `pass` — having seen the failing run,
+    /// the model's next choice there is to give the stub back once more.
+    public static func stubContinuation(of answer: String, at offset: Int) -> DecodingConstraint {
+        let diverging = constraint(divergingFrom: answer, at: offset)
+        let refusedWords = ["raise", "pass"].map { Array($0.utf8) }
+        func isBlank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
+        func isWordByte(_ b: UInt8) -> Bool { b == 0x5F || (b >= 0x30 && b <= 0x39) || ((b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A) }
+        return DecodingConstraint { generated, candidate in
+            guard diverging.accepts(generated, candidate) else { return false }
+            let all = generated + candidate
+            guard all.count > offset else { return true }
+            // Once the first word has begun (in an earlier token), it was checked then.
+            if generated.count > offset, generated[offset...].contains(where: { !isBlank($0) }) { return true }
+            let word = all[offset...].drop(while: isBlank).prefix(while: isWordByte)
+            guard !word.isEmpty else { return true }
+            return !refusedWords.contains { $0.starts(with: word) || word.starts(with: $0) }
+        }
+    }
+
     /// The bytes between the first fence line and the closing fence (or the end).
     static func codeBlock(_ bytes: [UInt8]) -> Range<Int>? {
         let fence: [UInt8] = Array("```".utf8)

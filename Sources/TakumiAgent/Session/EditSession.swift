@@ -209,14 +209,16 @@ public final class EditSession {
             if constraint == nil, options.forks > 0,
                let (copy, stub) = copies.first(where: { !$0.result.tokenLogProbabilities.isEmpty }), !forked.contains(copy.text) {
                 forked.insert(copy.text)
-                let continuation = stub ? CopyForks.closingFence(of: copy.text).map { [$0] } ?? [] : []
-                let points = continuation + CopyForks.points(in: copy, count: options.forks - continuation.count)
+                let continuation = stub ? CopyForks.closingFence(of: copy.text) : nil
+                let points = (continuation.map { [$0] } ?? []) + CopyForks.points(in: copy, count: options.forks - (continuation == nil ? 0 : 1))
                 for (index, point) in points.enumerated() {
                     try checkCancelled()
                     let label = "attempt \(number), fork \(index + 1)/\(points.count)"
                     onProgress("\(label): the answer copied the code; taking another token where the model doubted")
                     let result = try generate(messages, temperature: 0, seed: UInt64(number * 1000 + 500 + index),
-                                              constraint: CopyForks.constraint(divergingFrom: copy.text, at: point),
+                                              constraint: point == continuation
+                                                  ? CopyForks.stubContinuation(of: copy.text, at: point)
+                                                  : CopyForks.constraint(divergingFrom: copy.text, at: point),
                                               logProbabilities: false)
                     guard previousAnswers.insert(result.text).inserted else { continue }
                     if try consider(result, label: label, isFirst: false) { break rounds }
