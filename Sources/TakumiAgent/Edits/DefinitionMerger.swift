@@ -380,12 +380,16 @@ public struct DefinitionMerger: Sendable {
 enum PythonBody {
     /// The first statement after the header's signature (which may span lines), inside `..<end`.
     static func firstStatement(_ lines: [String], header: Int, end: Int) -> Int? {
-        let starts = PythonStructureScanner(lines: lines).statementStarts()
+        let stop = min(end, lines.count)
+        guard header >= 0, header < stop else { return nil }
+        // Scanned from the header (itself a statement start) to `end` only: a scan of the
+        // whole file per definition made counting a 5,000-line file's stubs take seconds.
+        let starts = PythonStructureScanner(lines: Array(lines[header..<stop])).statementStarts()
         let headerIndent = CodeStructure.indentation(of: lines[header])
         var i = header + 1
-        while i < min(end, lines.count) {
+        while i < stop {
             let t = lines[i].trimmingCharacters(in: .whitespaces)
-            if starts[i], !t.isEmpty, !t.hasPrefix("#"), CodeStructure.indentation(of: lines[i]) > headerIndent { return i }
+            if starts[i - header], !t.isEmpty, !t.hasPrefix("#"), CodeStructure.indentation(of: lines[i]) > headerIndent { return i }
             i += 1
         }
         return nil
