@@ -75,6 +75,9 @@ struct ReferenceModel {
         }
     }
 
+    /// x rounded to the nearest half (as the engine's F16 KV cache stores it), as float.
+    static func half(_ x: Float) -> Float { tk_fp16_to_f32(tk_f32_to_fp16(x)) }
+
     /// Logits (vocab) for every position of `tokens`, recomputing everything.
     func logits(_ tokens: [Int32]) -> [[Float]] {
         let hd = c.headDim
@@ -90,7 +93,8 @@ struct ReferenceModel {
                 if let b = layer.bv { v = zip(v, b).map(+) }
                 rotate(&q, heads: c.headCount, pos: pos)
                 rotate(&k, heads: c.kvHeadCount, pos: pos)
-                qs.append(q); ks.append(k); vs.append(v)
+                // The engine's KV cache holds halves, and the query meets it as a half.
+                qs.append(q.map(Self.half)); ks.append(k.map(Self.half)); vs.append(v.map(Self.half))
             }
             for pos in 0..<xs.count {
                 var attn = [Float](repeating: 0, count: c.qWidth)
@@ -105,7 +109,9 @@ struct ReferenceModel {
                     scores = scores.map { exp($0 - m) }
                     let sum = scores.reduce(0, +)
                     for p in 0...pos {
-                        for i in 0..<hd { attn[h * hd + i] += Float(scores[p] / sum) * vs[p][kvh * hd + i] }
+                        // The weights meet the F16 values as halves too.
+                        let w = Self.half(Float(scores[p] / sum))
+                        for i in 0..<hd { attn[h * hd + i] += w * vs[p][kvh * hd + i] }
                     }
                 }
                 xs[pos] = zip(xs[pos], Self.matvec(layer.wo, attn)).map(+)
