@@ -21,7 +21,7 @@
  * Work is split over (token, head) pairs, or (token, KV head) pairs when grouped; each thread
  * owns its score rows. */
 #include "tk_ops.h"
-#include "tk_quant.h"
+#include "quant_blocks.h"
 #include <math.h>
 #include <string.h>
 
@@ -31,21 +31,7 @@
 #if defined(__aarch64__)
 #define HALF_BASELINE(p, i) ((float)((const __fp16 *)(p))[i])
 #else
-static inline float half_bits_to_float(uint16_t h) {
-    uint32_t sign = (uint32_t)(h & 0x8000) << 16, exp = (h >> 10) & 0x1f, man = h & 0x3ff, bits;
-    if (exp == 0x1f) {
-        bits = sign | 0x7f800000u | (man << 13);
-    } else if (exp == 0) {
-        const float v = (float)man * (1.0f / 16777216.0f); /* zero or subnormal, exact */
-        return sign ? -v : v;
-    } else {
-        bits = sign | ((exp + 112) << 23) | (man << 13);
-    }
-    float f;
-    memcpy(&f, &bits, 4);
-    return f;
-}
-#define HALF_BASELINE(p, i) half_bits_to_float((p)[i])
+#define HALF_BASELINE(p, i) tk_half_bits_to_float((p)[i])
 #endif
 /* x rounded to the nearest half (ties to even), as float. */
 #define ROUND_BASELINE(x) tk_fp16_to_f32(tk_f32_to_fp16(x))

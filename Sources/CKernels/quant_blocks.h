@@ -5,6 +5,23 @@
 #include <string.h>
 #include "tk_quant.h"
 
+/* IEEE half bits to float, exact (inf/nan kept, subnormals scaled): tk_fp16_to_f32, inline
+ * for loops that widen every element (the attention baseline's F16 KV cache). */
+static inline float tk_half_bits_to_float(uint16_t h) {
+    uint32_t sign = (uint32_t)(h & 0x8000) << 16, exp = (h >> 10) & 0x1f, man = h & 0x3ff, bits;
+    if (exp == 0x1f) {
+        bits = sign | 0x7f800000u | (man << 13); /* inf / nan */
+    } else if (exp == 0) {
+        const float v = (float)man * (1.0f / 16777216.0f); /* zero or subnormal: man * 2^-24, exact */
+        return sign ? -v : v;
+    } else {
+        bits = sign | ((exp + 112) << 23) | (man << 13);
+    }
+    float f;
+    memcpy(&f, &bits, 4);
+    return f;
+}
+
 #define QK 32    /* values per block of the *_0 types */
 #define QK_K 256 /* values per super-block of the K-quants */
 
